@@ -1,0 +1,44 @@
+# pothole-watch: the two set-up commands are `make demo` and `make test`.
+# Both create .venv and install everything the project needs from its own files.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: install demo test lint bench train clean web browser-deps
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[api,edge,train,dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lint: install
+	$(BIN)/ruff check .
+
+test: install web browser-deps
+	$(BIN)/ruff check .
+	OMP_NUM_THREADS=2 $(BIN)/python -m pytest -q
+
+demo: install web
+	$(BIN)/python -m scripts.demo
+
+bench: install
+	$(BIN)/python bench/detector.py
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/geo_dedup.py
+
+# Front-end assets for the crews' web app (owned by the web app; no CDN at run time).
+web:
+	@if [ -f web/package.json ]; then $(MAKE) -C web build; fi
+
+# Debian's Chromium for the browser tests (apt, never a test tool's own browser download).
+browser-deps:
+	@if [ -f web/package.json ] && ! command -v chromium >/dev/null 2>&1; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); fi
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
