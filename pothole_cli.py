@@ -17,7 +17,6 @@ COMMAND_MODULES: dict[str, str] = {
     "detector.edge.cli": "edge",
     "api.cli": "api",
     "training.cli": "train",
-    "training.simulate_cli": "api",
 }
 
 
@@ -47,7 +46,8 @@ def build_app() -> typer.Typer:
         except ModuleNotFoundError as error:
             if error.name and module_name.startswith(error.name):
                 continue  # the command module itself is not written (yet): nothing to offer
-            app.add_typer(_missing_extra(module_name, extra or "core", error), name=module_name.split(".")[-2])
+            group_name = module_name.split(".")[-2]
+            app.add_typer(_missing_extra(module_name, extra or "core", error), name=group_name)
             continue
         module.register(app)
     return app
