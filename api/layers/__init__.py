@@ -1,0 +1,1 @@
+"""City analytic layers: validated GeoJSON, a versioned in-memory registry, and pothole enrichment."""
