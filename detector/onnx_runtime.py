@@ -1,0 +1,300 @@
+"""OnnxDetector: an ultralytics YOLO detection export run on ONNX Runtime, frame in, Detections out.
+
+Loading reads the exporter's metadata (names, imgsz, stride, our `pothole_settings`/`pothole_model_id`)
+with `ast.literal_eval`/`json.loads`, never `eval`, and refuses anything that is not a (B, 4+nc, N) YOLO
+detection head. Calls are thread-safe: each thread gets its own preallocated canvases and tensors.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnxruntime as ort
+
+from detector.errors import ModelLoadError
+from detector.postprocess import Decoded, postprocess
+from detector.preprocess import Letterbox, letterbox, letterbox_geometry, to_tensor
+from detector.tiling import Window, merge_windows, plan_windows
+from detector.types import Detection, InferenceSettings, ModelInfo
+from detector.weights import current_weights_path
+
+__all__ = ["PROVIDER_ALIASES", "OnnxDetector", "read_model_info", "resolve_providers"]
+
+PROVIDER_ALIASES = {
+    "cpu": "CPUExecutionProvider",
+    "cuda": "CUDAExecutionProvider",
+    "tensorrt": "TensorrtExecutionProvider",
+    "openvino": "OpenVINOExecutionProvider",
+}
+_AUTO_ORDER = ("TensorrtExecutionProvider", "CUDAExecutionProvider", "OpenVINOExecutionProvider")
+SETTINGS_KEY, MODEL_ID_KEY = "pothole_settings", "pothole_model_id"
+MAX_DYNAMIC_BATCH = 16
+
+
+def resolve_providers(requested: str | Sequence[str] | None, available: Sequence[str]) -> list[str]:
+    """None -> CPU only; "auto" -> the fastest installed of TensorRT/CUDA/OpenVINO, then CPU; else as asked.
+
+    Asking for a provider this onnxruntime build lacks is an error naming what is installed, rather than
+    a silent fall-back to CPU that would make every timing misleading.
+    """
+    if requested is None:
+        return ["CPUExecutionProvider"]
+    if isinstance(requested, str):
+        if requested.lower() == "auto":
+            return [p for p in _AUTO_ORDER if p in available] + ["CPUExecutionProvider"]
+        requested = [part for part in requested.split(",") if part.strip()]
+    chosen = [PROVIDER_ALIASES.get(name.strip().lower(), name.strip()) for name in requested]
+    missing = [name for name in chosen if name not in available]
+    if missing:
+        raise ModelLoadError(
+            f"providers={missing} are not in this onnxruntime build (available: {list(available)})"
+        )
+    return chosen + ([] if "CPUExecutionProvider" in chosen else ["CPUExecutionProvider"])
+
+
+def _literal(metadata: Mapping[str, str], key: str, path: Path) -> Any:
+    try:
+        return ast.literal_eval(metadata[key])
+    except (KeyError, ValueError, SyntaxError, TypeError) as exc:
+        raise ModelLoadError(f"{path}: not a YOLO detection model (no readable '{key}' metadata)") from exc
+
+
+def _read_settings(metadata: Mapping[str, str], path: Path) -> InferenceSettings:
+    raw = metadata.get(SETTINGS_KEY)
+    if not raw:
+        return InferenceSettings()
+    try:
+        values = json.loads(raw)
+    except ValueError:
+        try:
+            values = ast.literal_eval(raw)
+        except (ValueError, SyntaxError) as exc:
+            raise ModelLoadError(f"{path}: metadata '{SETTINGS_KEY}' is neither JSON nor a literal") from exc
+    try:
+        return InferenceSettings.from_mapping(values)
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise ModelLoadError(f"{path}: metadata '{SETTINGS_KEY}' is invalid: {exc}") from exc
+
+
+def read_model_info(session: ort.InferenceSession, path: Path) -> ModelInfo:
+    """Metadata + graph signature -> ModelInfo, or ModelLoadError naming the file and what is wrong."""
+    metadata = session.get_modelmeta().custom_metadata_map
+    if metadata.get("task", "detect") != "detect":
+        raise ModelLoadError(f"{path}: a '{metadata['task']}' model, not a YOLO detection model")
+    names = _literal(metadata, "names", path)
+    imgsz = _literal(metadata, "imgsz", path)
+    if not isinstance(names, dict) or not names:
+        raise ModelLoadError(f"{path}: metadata 'names' is not a non-empty {{id: name}} mapping")
+    if isinstance(imgsz, int):
+        imgsz = [imgsz, imgsz]
+    inputs, outputs = session.get_inputs(), session.get_outputs()
+    if len(inputs) != 1 or len(inputs[0].shape) != 4:
+        raise ModelLoadError(
+            f"{path}: expected one (B, 3, H, W) image input, got {[i.shape for i in inputs]}"
+        )
+    out_shape = outputs[0].shape
+    nc = len(names)
+    if len(out_shape) != 3 or (isinstance(out_shape[1], int) and out_shape[1] != 4 + nc):
+        detail = "an end-to-end (NMS-in-graph) export" if out_shape[-1:] == [6] else "not a YOLO head"
+        raise ModelLoadError(f"{path}: output0 shape {out_shape} is {detail}; expected (B, 4+{nc}, N)")
+    batch_dim, _, h_dim, w_dim = inputs[0].shape
+    dynamic = not (isinstance(h_dim, int) and isinstance(w_dim, int))
+    input_hw = (int(imgsz[0]), int(imgsz[1])) if dynamic else (int(h_dim), int(w_dim))
+    return ModelInfo(
+        model_id=str(metadata.get(MODEL_ID_KEY) or path.stem),
+        class_names=tuple(str(names[i]) for i in sorted(names)),
+        input_hw=input_hw,
+        stride=int(metadata.get("stride", 32)),
+        dynamic=dynamic,
+        settings=_read_settings(metadata, path),
+        batch=int(batch_dim) if isinstance(batch_dim, int) else None,
+        providers=tuple(session.get_providers()),
+    )
+
+
+class OnnxDetector:
+    """Frame (HxWx3 uint8 BGR) -> tuple[Detection, ...] in frame pixels, through one ORT session."""
+
+    def __init__(self, session: ort.InferenceSession, info: ModelInfo, path: Path) -> None:
+        self._session = session
+        self._info = info
+        self.path = path
+        self._input_name = session.get_inputs()[0].name
+        self._output_name = session.get_outputs()[0].name
+        self._local = threading.local()
+
+    @classmethod
+    def load(
+        cls,
+        path: Path | str | None = None,
+        *,
+        threads: int | None = None,
+        providers: str | Sequence[str] | None = None,
+        settings: InferenceSettings | None = None,
+    ) -> OnnxDetector:
+        """Open `path` (default: the project's current weights). `settings` replaces the model's own."""
+        model_path = Path(path) if path is not None else current_weights_path()
+        if not model_path.is_file():
+            raise ModelLoadError(f"{model_path}: no such model file")
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        options.log_severity_level = 3
+        if threads is not None:
+            if threads < 1:
+                raise ModelLoadError(f"threads={threads} must be at least 1")
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+        chosen = resolve_providers(providers, ort.get_available_providers())
+        try:
+            session = ort.InferenceSession(str(model_path), options, providers=chosen)
+        except Exception as exc:  # ORT raises several pybind types for "not a loadable graph"
+            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ModelLoadError(f"{model_path}: not a loadable ONNX model ({first_line[:200]})") from exc
+        info = read_model_info(session, model_path)
+        detector = cls(session, info, model_path)
+        return detector.with_settings(settings) if settings is not None else detector
+
+    @property
+    def info(self) -> ModelInfo:
+        return self._info
+
+    @property
+    def settings(self) -> InferenceSettings:
+        return self._info.settings
+
+    def with_settings(self, settings: InferenceSettings) -> OnnxDetector:
+        """A detector sharing this session with other settings (no reload)."""
+        return OnnxDetector(self._session, replace(self._info, settings=settings), self.path)
+
+    # --- public detection ------------------------------------------------------------------------------
+    def __call__(self, image_bgr: np.ndarray) -> tuple[Detection, ...]:
+        return self.detect_batch([image_bgr])[0]
+
+    def detect_batch(self, images_bgr: Sequence[np.ndarray]) -> list[tuple[Detection, ...]]:
+        """Detections per image; ROI and tiling from the settings apply to every image."""
+        settings = self._info.settings
+        if settings.roi_xyxy_frac is None and settings.tile_px is None:
+            return [self._to_detections(d) for d in self.infer_arrays(images_bgr)]
+        return [self._to_detections(self._detect_windows(image)) for image in images_bgr]
+
+    # --- stages (public for tests, the benchmark and training's evaluation) --------------------------
+    def prepare(self, image_bgr: np.ndarray) -> Letterbox:
+        """Geometry the model will see for a frame of this shape."""
+        _check_image(image_bgr)
+        target = self._info.input_hw
+        return letterbox_geometry(
+            image_bgr.shape[:2], target, stride=self._info.stride, auto=self._info.dynamic
+        )
+
+    def run_model(self, tensor: np.ndarray) -> np.ndarray:
+        """Model only: (B, 3, H, W) float32 -> (B, 4+nc, N)."""
+        return self._session.run([self._output_name], {self._input_name: tensor})[0]
+
+    def infer_arrays(
+        self, images_bgr: Sequence[np.ndarray], *, settings: InferenceSettings | None = None
+    ) -> list[Decoded]:
+        """Whole images -> (xyxy frame px, scores, class_ids) per image, batched by canvas shape."""
+        s = settings or self._info.settings
+        geometries = [self.prepare(image) for image in images_bgr]
+        results: list[Decoded | None] = [None] * len(images_bgr)
+        for canvas_hw, indices in _group_by(geometries).items():
+            for chunk in _chunks(indices, self._info.batch or MAX_DYNAMIC_BATCH):
+                tensor = self._tensor(len(chunk) if self._info.batch is None else self._info.batch, canvas_hw)
+                for slot, index in enumerate(chunk):
+                    canvas = self._canvas(canvas_hw, slot)
+                    letterbox(
+                        images_bgr[index],
+                        self._info.input_hw,
+                        stride=self._info.stride,
+                        auto=self._info.dynamic,
+                        out=canvas,
+                    )
+                    to_tensor(canvas, out=tensor[slot])
+                output = self.run_model(tensor)
+                for slot, index in enumerate(chunk):
+                    results[index] = postprocess(
+                        output[slot], geometries[index], conf=s.conf, iou=s.iou, max_det=s.max_det
+                    )
+        return [r for r in results if r is not None]
+
+    # --- internals --------------------------------------------------------------------------------------
+    def _detect_windows(self, image_bgr: np.ndarray) -> Decoded:
+        _check_image(image_bgr)
+        settings = self._info.settings
+        windows = plan_windows(image_bgr.shape[:2], settings)
+        crops = [image_bgr[w.y0_px : w.y1_px, w.x0_px : w.x1_px] for w in windows]
+        per_window = [_shift(d, w) for d, w in zip(self.infer_arrays(crops), windows, strict=True)]
+        if len(windows) == 1:
+            return per_window[0]
+        return merge_windows(per_window, windows, iou=settings.iou, max_det=settings.max_det)
+
+    def _to_detections(self, decoded: Decoded) -> tuple[Detection, ...]:
+        xyxy, scores, class_ids = decoded
+        names = self._info.class_names
+        return tuple(
+            Detection(
+                xyxy_px=(b[0], b[1], b[2], b[3]),
+                confidence=score,
+                class_id=cid,
+                class_name=names[cid] if cid < len(names) else str(cid),
+            )
+            for b, score, cid in zip(xyxy.tolist(), scores.tolist(), class_ids.tolist(), strict=True)
+        )
+
+    def _buffers(self) -> dict[tuple[Any, ...], np.ndarray]:
+        buffers = getattr(self._local, "buffers", None)
+        if buffers is None:
+            buffers = self._local.buffers = {}
+        return buffers
+
+    def _canvas(self, canvas_hw: tuple[int, int], slot: int) -> np.ndarray:
+        key = ("canvas", canvas_hw, slot)
+        buffers = self._buffers()
+        if key not in buffers:
+            buffers[key] = np.full((*canvas_hw, 3), 114, dtype=np.uint8)
+        return buffers[key]
+
+    def _tensor(self, batch: int, canvas_hw: tuple[int, int]) -> np.ndarray:
+        key = ("tensor", batch, canvas_hw)
+        buffers = self._buffers()
+        if key not in buffers:
+            buffers[key] = np.zeros(
+                (batch, 3, *canvas_hw), dtype=np.float32
+            )  # fixed-batch graphs: spare slots are ignored
+        return buffers[key]
+
+
+def _check_image(image: np.ndarray) -> None:
+    if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
+        shape = getattr(image, "shape", None)
+        raise ValueError(f"image must be an HxWx3 uint8 BGR array, got {type(image).__name__} shape={shape}")
+    if image.shape[0] == 0 or image.shape[1] == 0:
+        raise ValueError(f"image shape {image.shape} is empty")
+
+
+def _group_by(geometries: Sequence[Letterbox]) -> dict[tuple[int, int], list[int]]:
+    groups: dict[tuple[int, int], list[int]] = {}
+    for index, geometry in enumerate(geometries):
+        groups.setdefault(geometry.canvas_hw, []).append(index)
+    return groups
+
+
+def _chunks(items: list[int], size: int) -> Iterable[list[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _shift(decoded: Decoded, window: Window) -> Decoded:
+    xyxy, scores, class_ids = decoded
+    if window.x0_px == 0 and window.y0_px == 0:
+        return decoded
+    offset = np.array([window.x0_px, window.y0_px] * 2, dtype=np.float32)
+    return xyxy + offset, scores, class_ids
