@@ -11,15 +11,20 @@ function photoPath(raw, id) {
   const photos = Array.isArray(raw.photos) ? raw.photos : [];
   const first = photos.map((p) => (typeof p === "string" ? p : p?.url)).find(Boolean);
   if (first) return first;
-  const sightings = Array.isArray(raw.sightings) ? raw.sightings : [];
+  const sightings = sightingList(raw);
   const withCrop = sightings.filter((x) => x.has_crop || x.photo_url || x.crop_url);
   const best = withCrop.sort((a, b) => (b.confidence ?? 0) - (a.confidence ?? 0))[0];
   if (!best) return null;
   return best.photo_url ?? best.crop_url ?? `/v1/potholes/${id}/photo/${best.id}`;
 }
 
+function sightingList(raw) {
+  if (Array.isArray(raw.sighting_list)) return raw.sighting_list;
+  return Array.isArray(raw.sightings) ? raw.sightings : [];
+}
+
 function sightingsByDay(raw) {
-  const sightings = Array.isArray(raw.sightings) ? raw.sightings : [];
+  const sightings = sightingList(raw);
   const counts = new Map();
   for (const x of sightings) {
     const when = x.captured_at ?? x.created_at;

@@ -85,7 +85,7 @@ export function districtName(context, lang) {
   const d = context?.district;
   if (!d) return context?.district_name ?? null;
   if (typeof d === "string") return d;
-  if (lang === "en" && d.name_en) return d.name_en;
+  if (lang === "en" && (d.name_eng || d.name_en)) return d.name_eng || d.name_en;
   return d.name ?? d.name_ko ?? d.code ?? null;
 }
 

@@ -1,0 +1,216 @@
+"""A real uvicorn server (temp SQLite, bootstrap admin key, Hwaseong layers) seeded over HTTP, and
+Debian's Chromium driven by Playwright. Never `playwright install`: the browser comes from apt."""
+
+from __future__ import annotations
+
+import base64
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DIST_INDEX = PROJECT_ROOT / "api" / "static" / "dist" / "index.html"
+CHROMIUM = os.environ.get("POTHOLE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+SHARED_DIR = Path(os.environ.get("POTHOLE_SHARED_DIR", PROJECT_ROOT.parent / "shared"))
+SHARED_LAYERS = SHARED_DIR / "layers" / "hwaseong"
+SCREENSHOTS = PROJECT_ROOT / "artifacts" / "screenshots"
+ADMIN_KEY = "pw_test_admin_key_0123456789abcdef"
+
+# Three potholes inside Hwaseong districts (Bongdam-eup, Hyangnam-eup, Namyang-eup), far enough apart
+# that de-duplication keeps them separate.
+SEED_FIXES: tuple[tuple[float, float], ...] = ((37.2170, 126.9450), (37.1320, 126.9200), (37.2050, 126.8230))
+
+
+@dataclass(frozen=True, slots=True)
+class Server:
+    """The running API: its base URL and the keys the tests sign in with."""
+
+    base_url: str
+    admin_key: str
+    crew_key: str
+    crew_name: str
+    manager_key: str
+    pothole_ids: tuple[int, ...]
+
+    def client(self, key: str | None = None) -> httpx.Client:
+        return httpx.Client(base_url=self.base_url, headers={"X-API-Key": key or self.admin_key}, timeout=30)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_healthy(base_url: str, process: subprocess.Popen[bytes], log_path: Path,
+                  timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"uvicorn exited with {process.returncode}:\n{log_path.read_text()[-4000:]}")
+        try:
+            if httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError(f"uvicorn did not answer /healthz in {timeout_s} s:\n{log_path.read_text()[-4000:]}")
+
+
+def _crop_jpeg_b64(seed: int) -> str:
+    """A small synthetic road patch with a dark elliptical hole (what an edge box would send)."""
+    import cv2
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    img = rng.integers(95, 125, size=(120, 180, 3), dtype=np.uint8)
+    cv2.ellipse(img, (90, 64), (58, 26), 0, 0, 360, (28, 30, 32), -1)
+    ok, jpeg = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, 85])
+    assert ok
+    return base64.b64encode(jpeg.tobytes()).decode()
+
+
+def _sighting(i: int, lat: float, lon: float, when: datetime) -> dict[str, Any]:
+    return {
+        "client_id": f"browser-seed-{i}",
+        "captured_at": when.isoformat().replace("+00:00", "Z"),
+        "gps": {"lat": lat, "lon": lon, "accuracy_m": 3.0, "heading_deg": 90.0, "speed_mps": 8.0},
+        "frame_wh": [1920, 1080],
+        "box_xyxy_px": [900.0, 820.0, 1040.0, 880.0],
+        "confidence": 0.95,
+        "model_id": "pw-browser-test",
+        "pass_id": f"bus-7/{when:%Y-%m-%dT%H}",
+        "crop_jpeg_b64": _crop_jpeg_b64(i),
+    }
+
+
+def _create_key(env: dict[str, str], role: str, name: str) -> str:
+    command = [sys.executable, "-m", "pothole_cli", "keys", "create", "--role", role, "--name", name]
+    done = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120,
+                          check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"keys create --role {role}: {done.stderr.strip()}")
+    return done.stdout.strip().splitlines()[-1]
+
+
+def _seed(base_url: str) -> tuple[int, ...]:
+    now = datetime.now(UTC)
+    items = [_sighting(i, lat, lon, now - timedelta(days=3 - i, minutes=5))
+             for i, (lat, lon) in enumerate(SEED_FIXES)]
+    with httpx.Client(base_url=base_url, headers={"X-API-Key": ADMIN_KEY}, timeout=60) as client:
+        answer = client.post("/v1/sightings", json={"vehicle_id": "bus-7", "items": items})
+        answer.raise_for_status()
+    results = answer.json()["results"]
+    assert all(r["status"] == "created" for r in results), results
+    return tuple(sorted({int(r["pothole_id"]) for r in results}))
+
+
+@pytest.fixture(scope="session")
+def chromium_path() -> str:
+    if not Path(CHROMIUM).is_file():
+        pytest.skip(f"{CHROMIUM} is absent: `make browser-deps` installs Debian's chromium")
+    if not DIST_INDEX.is_file():
+        pytest.skip(f"{DIST_INDEX} is absent: `make web` builds the app")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory, chromium_path: str) -> Iterator[Server]:
+    """uvicorn on a free loopback port with a temp SQLite DB; keys and data go in through the real API.
+
+    The Hwaseong layers are loaded when ../shared is there (the district test asks for it explicitly)."""
+    workdir = tmp_path_factory.mktemp("browser-server")
+    layers_dir = SHARED_LAYERS if SHARED_LAYERS.is_dir() else None
+    env = {
+        **os.environ,
+        "POTHOLE_DATABASE_URL": f"sqlite:///{workdir / 'pw.db'}",
+        "POTHOLE_BOOTSTRAP_ADMIN_KEY": ADMIN_KEY,
+        **({"POTHOLE_LAYERS_DIR": str(layers_dir)} if layers_dir else {}),
+        "POTHOLE_LOAD_MODEL": "false",
+        "POTHOLE_REQUIRE_MODEL": "false",
+        "POTHOLE_LOG_JSON": "false",
+        "OMP_NUM_THREADS": "1",
+    }
+    port = _free_port()
+    base_url = f"http://127.0.0.1:{port}"
+    log_path = workdir / "uvicorn.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory", "--host", "127.0.0.1",
+             "--port", str(port), "--log-level", "warning"],
+            cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        _wait_healthy(base_url, process, log_path)
+        crew_key = _create_key(env, "crew", "crew-1")
+        manager_key = _create_key(env, "manager", "manager-1")
+        pothole_ids = _seed(base_url)
+        yield Server(base_url, ADMIN_KEY, crew_key, "crew-1", manager_key, pothole_ids)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path: str) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS,
+                                              headless=True)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any, server: Server) -> Iterator[Any]:
+    """A fresh English desktop tab (own sessionStorage) that fails the test on any script error."""
+    context = browser.new_context(viewport={"width": 1280, "height": 820}, locale="en-GB")
+    context.set_default_timeout(15_000)
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield tab
+    context.close()
+    assert not errors, f"script errors in the page: {errors}"
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
+
+
+@pytest.fixture
+def sign_in(page: Any, server: Server) -> Callable[[str], Any]:
+    """Open the app and submit `key` in the sign-in form; returns the page."""
+
+    def submit(key: str) -> Any:
+        page.goto(f"{server.base_url}/")
+        page.fill("#api-key", key)
+        page.click("#signin-form button[type=submit]")
+        return page
+
+    return submit
+
+
+@pytest.fixture
+def crew_page(sign_in: Callable[[str], Any], server: Server) -> Any:
+    page = sign_in(server.crew_key)
+    page.wait_for_selector(".queue-item")
+    return page
+

@@ -1,0 +1,137 @@
+"""The crews' and managers' app in headless Chromium against a real server: sign in, queue, detail,
+crew actions checked back through the API, districts on the map, language switch, key handling."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from conftest import Server
+
+pytestmark = pytest.mark.browser
+
+
+def test_wrong_key_is_refused(sign_in: Callable[[str], Any], screenshots: Path) -> None:
+    page = sign_in("pw_this_key_does_not_exist_000000")
+    error = page.locator("#signin-error")
+    error.wait_for(state="visible")
+    assert "refused" in error.inner_text()
+    assert page.locator("#tabs").is_hidden()
+    assert page.evaluate("sessionStorage.getItem('pw.apiKey')") is None
+    page.screenshot(path=str(screenshots / "signin-refused.png"))
+
+
+def test_sign_in_shows_the_queue_in_route_order(crew_page: Any, server: Server, screenshots: Path) -> None:
+    items = crew_page.locator(".queue-item")
+    assert items.count() == len(server.pothole_ids)
+    with server.client(server.crew_key) as api:
+        queue = api.get("/v1/queue", params={"format": "json"}).json()
+    listed = [int(x) for x in items.evaluate_all("els => els.map(e => e.dataset.potholeId)")]
+    assert listed == [int(x["pothole_id"]) for x in (queue["items"] if isinstance(queue, dict) else queue)]
+    assert crew_page.locator(".leaflet-marker-icon.pin, .marker-cluster").count() >= 1
+    crew_page.wait_for_timeout(400)  # let the map finish its fit animation before the picture
+    crew_page.screenshot(path=str(screenshots / "queue-and-map.png"))
+
+
+def test_key_travels_only_in_the_header(page: Any, sign_in: Callable[[str], Any], server: Server) -> None:
+    urls: list[str] = []
+    keyed: list[str] = []
+    page.on("request", lambda r: (urls.append(r.url), r.headers.get("x-api-key") and keyed.append(r.url)))
+    sign_in(server.crew_key)
+    page.wait_for_selector(".queue-item")
+    page.locator(".queue-item").first.click()
+    page.locator("#detail img.crop").wait_for()
+    assert keyed and any("/v1/queue" in u for u in keyed)
+    assert not [u for u in urls if server.crew_key in u]
+    assert server.crew_key not in page.url
+    assert page.evaluate("localStorage.getItem('pw.apiKey')") is None  # sessionStorage only
+
+
+def test_map_shows_the_districts(crew_page: Any, shared_dir: Path) -> None:
+    districts = crew_page.locator("#map")
+    crew_page.wait_for_function("Number(document.getElementById('map').dataset.districts || 0) > 0")
+    assert int(districts.get_attribute("data-districts")) >= 20  # Hwaseong has 29 eup/myeon/dong
+    assert crew_page.locator(".leaflet-districts-pane path").count() >= 20
+
+
+def test_open_pothole_and_mark_it_repaired(crew_page: Any, server: Server, screenshots: Path) -> None:
+    first = crew_page.locator(".queue-item").first
+    pothole_id = int(first.get_attribute("data-pothole-id"))
+    first.click()
+    panel = crew_page.locator("#detail")
+    panel.locator("h2", has_text=f"#{pothole_id}").wait_for()
+    photo = panel.locator("img.crop")
+    photo.wait_for()
+    assert photo.get_attribute("src").startswith("blob:")  # fetched with the header, never a keyed URL
+    assert crew_page.locator(f'.queue-list li.selected [data-pothole-id="{pothole_id}"]').count() == 1
+    assert crew_page.locator(".leaflet-marker-icon.pin.selected").count() == 1
+    crew_page.screenshot(path=str(screenshots / "pothole-detail.png"))
+
+    with server.client(server.crew_key) as api:
+        order_id = int(api.get(f"/v1/potholes/{pothole_id}").json()["work_order"]["id"])
+
+    panel.locator("#action-start").click()
+    panel.locator(".status-chip, dd", has_text="In progress").first.wait_for()
+    panel.locator("#action-repaired").click()
+    panel.locator("#action-note").fill("filled with cold mix")
+    panel.locator("#action-confirm").click()
+    panel.locator("dd", has_text="Repaired").wait_for()
+    crew_page.screenshot(path=str(screenshots / "pothole-repaired.png"))
+
+    with server.client(server.crew_key) as api:
+        order = api.get(f"/v1/work-orders/{order_id}").json()
+        history = api.get(f"/v1/work-orders/{order_id}/history").json()
+    assert order["status"] == "repaired"
+    events = history if isinstance(history, list) else history["items"]
+    assert [e["to_status"] for e in events][-1] == "repaired"
+    assert events[-1]["note"] == "filled with cold mix"
+    # the queue beside the map follows without a reload
+    assert crew_page.locator(f'[data-pothole-id="{pothole_id}"] .status-chip').inner_text() == "Repaired"
+
+
+def test_language_switch(crew_page: Any, screenshots: Path) -> None:
+    assert crew_page.locator("#tab-queue").inner_text() == "Map and queue"
+    crew_page.click("#lang-switch")
+    assert crew_page.locator("html").get_attribute("lang") == "ko"
+    assert crew_page.locator("#tab-queue").inner_text() == "지도와 작업 목록"
+    assert crew_page.locator("#queue-title").inner_text() == "보수 작업 목록"
+    crew_page.screenshot(path=str(screenshots / "queue-korean.png"))
+    crew_page.reload()
+    crew_page.wait_for_selector(".queue-item")
+    assert crew_page.locator("#queue-title").inner_text() == "보수 작업 목록"  # the choice is remembered
+    crew_page.click("#lang-switch")
+    assert crew_page.locator("#queue-title").inner_text() == "Repair queue"
+
+
+def test_manager_dashboard(sign_in: Callable[[str], Any], server: Server, screenshots: Path) -> None:
+    page = sign_in(server.manager_key)
+    page.wait_for_selector(".queue-item")
+    page.click("#tab-manager")
+    page.locator(".stat-card").first.wait_for()
+    assert page.locator(".stat-card").count() == 5
+    assert page.locator("#card-by_district ~ svg.chart, .stat-card svg.chart").count() >= 1
+    page.screenshot(path=str(screenshots / "manager-dashboard.png"), full_page=True)
+
+
+def test_phone_layout(browser: Any, server: Server, screenshots: Path) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="ko-KR", is_mobile=True,
+                                  has_touch=True)
+    try:
+        page = context.new_page()
+        page.goto(f"{server.base_url}/")
+        assert page.locator("#signin-title").inner_text() == "로그인"  # navigator.language picks Korean
+        page.fill("#api-key", server.crew_key)
+        page.click("#signin-form button[type=submit]")
+        page.wait_for_selector(".queue-item")
+        map_box = page.locator("#map").bounding_box()
+        list_box = page.locator("#queue-list").bounding_box()
+        assert map_box and list_box and list_box["y"] >= map_box["y"] + map_box["height"] - 1  # stacked
+        assert map_box["width"] <= 390
+        page.wait_for_timeout(400)
+        page.screenshot(path=str(screenshots / "phone-queue.png"))
+    finally:
+        context.close()

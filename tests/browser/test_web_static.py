@@ -1,0 +1,47 @@
+"""api.static.mount_web without a browser: the app shell and its files, and a clear page when unbuilt."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from api.static import mount_web
+
+
+def _app(dist: Path) -> TestClient:
+    app = FastAPI()
+
+    @app.get("/v1/ping")
+    def ping() -> dict[str, str]:
+        return {"pong": "yes"}
+
+    mount_web(app, dist)
+    return TestClient(app)
+
+
+def test_serves_the_built_app_with_a_strict_policy(tmp_path: Path) -> None:
+    (tmp_path / "web" / "js").mkdir(parents=True)
+    (tmp_path / "index.html").write_text("<!doctype html><title>pw</title>")
+    (tmp_path / "web" / "js" / "main.js").write_text("export {};")
+    client = _app(tmp_path)
+    index = client.get("/")
+    assert index.status_code == 200 and "<title>pw</title>" in index.text
+    assert "script-src 'self'" in index.headers["content-security-policy"]
+    assert client.get("/web/js/main.js").headers["content-type"].startswith("text/javascript")
+    assert client.get("/v1/ping").json() == {"pong": "yes"}  # the API is not shadowed
+    assert client.get("/web/nope.js").status_code == 404
+
+
+def test_missing_build_says_how_to_build_it(tmp_path: Path) -> None:
+    answer = _app(tmp_path / "dist").get("/")
+    assert answer.status_code == 503
+    assert "make web" in answer.text
+
+
+def test_the_real_build_links_only_local_files(project_root: Path) -> None:
+    index = (project_root / "web" / "src" / "index.html").read_text()
+    assert "http://" not in index and "https://" not in index.replace("https://tiles.example.org", "")
+    for path in ("vendor/leaflet/leaflet.js", "vendor/markercluster/leaflet.markercluster.js", "js/main.js"):
+        assert f"web/{path}" in index
