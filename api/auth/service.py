@@ -1,0 +1,58 @@
+"""Create and check API keys. Keys are random 256-bit tokens; only their SHA-256 is stored, so a
+leaked database does not leak keys (a slow hash buys nothing against 256 random bits)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from api.auth.tables import ApiKey, Role
+from api.errors import InvalidInputError
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: `name` is the vehicle_id of a vehicle key and the crew id of a crew key."""
+
+    name: str
+    role: Role
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def new_key() -> str:
+    return "pw_" + secrets.token_urlsafe(32)
+
+
+def create_key(session: Session, *, role: str, name: str, key: str | None = None) -> str:
+    """Store a key for (role, name) and return the key itself: the only time it is ever visible."""
+    try:
+        parsed_role = Role(role)
+    except ValueError:
+        raise InvalidInputError(f"role: {role!r} is not one of {[r.value for r in Role]}") from None
+    if not name or len(name) > 128:
+        raise InvalidInputError(f"name: {name!r} must be 1..128 characters")
+    key = key or new_key()
+    if len(key) < 16:
+        raise InvalidInputError("key: must be at least 16 characters")
+    session.add(ApiKey(name=name, role=parsed_role.value, key_hash=hash_key(key)))
+    session.commit()
+    return key
+
+
+def ensure_key(session: Session, *, role: str, name: str, key: str) -> None:
+    """Idempotent: make sure this exact key exists (the bootstrap admin key of demos and tests)."""
+    if session.exec(select(ApiKey).where(ApiKey.key_hash == hash_key(key))).first() is None:
+        create_key(session, role=role, name=name, key=key)
+
+
+def authenticate(session: Session, key: str) -> Principal | None:
+    row = session.exec(
+        select(ApiKey).where(ApiKey.key_hash == hash_key(key), ApiKey.revoked == False)  # noqa: E712
+    ).first()
+    return None if row is None else Principal(row.name, Role(row.role))

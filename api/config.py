@@ -1,0 +1,57 @@
+"""Every knob of the service, from POTHOLE_* environment variables (or .env); defaults run the demo."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="POTHOLE_", env_file=".env", extra="ignore")
+
+    database_url: str = "sqlite:///./pothole-watch.db"
+    # "upgrade": alembic upgrade head at start-up (demo convenience); "create_all": tests; "off": ops run
+    # `pothole db upgrade` themselves (several workers on PostgreSQL)
+    migrate_on_start: Literal["upgrade", "create_all", "off"] = "upgrade"
+    weights: Path | None = None
+    layers_dir: Path | None = None
+    bootstrap_admin_key: str | None = None
+    load_model: bool = True
+    require_model: bool = True
+    detector_threads: int | None = Field(default=None, ge=1, le=64)
+
+    # ingest limits
+    max_upload_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
+    max_crop_bytes: int = Field(default=512 * 1024, gt=0)
+    max_batch_items: int = Field(default=500, ge=1)
+    max_future_s: float = Field(default=300.0, ge=0)
+
+    # geolocation and de-duplication
+    dedup_radius_m: float = Field(default=5.0, gt=0, le=50)
+    max_join_radius_m: float = Field(default=12.0, gt=0, le=50)
+    grid_cell_m: float = Field(default=10.0, gt=1, le=100)
+    max_range_m: float = Field(default=60.0, gt=1, le=500)
+    heading_min_baseline_m: float = Field(default=8.0, gt=0)
+    heading_max_age_s: float = Field(default=30.0, gt=0)
+    confirm_passes: int = Field(default=2, ge=1)
+    confirm_confidence: float = Field(default=0.85, ge=0, le=1)
+    pass_gap_s: float = Field(default=1800.0, gt=0)
+
+    # repair verification: a pass track within this distance of a repaired pothole verifies it
+    verify_radius_m: float = Field(default=10.0, gt=0, le=100)
+
+    # the queue
+    queue_limit_default: int = Field(default=100, ge=1, le=1000)
+    route_max_stops: int = Field(default=60, ge=2, le=500)
+
+    log_json: bool = True
+    log_level: str = "INFO"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

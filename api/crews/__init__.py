@@ -1,0 +1,1 @@
+"""The crews' queue and their day's route."""

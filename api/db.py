@@ -1,0 +1,73 @@
+"""Engines (SQLite pragmas / PostgreSQL pool), the per-request session, and write locks.
+
+Writers that read-then-write (the de-duplication) lock first: on SQLite a BEGIN IMMEDIATE takes the
+database write lock at the start of the transaction; on PostgreSQL transaction-scoped advisory locks
+on the grid cells around the point serialise only writers in the same neighbourhood.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy import event, text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, create_engine
+
+IMMEDIATE = "pothole_immediate"
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+    """SQLite: WAL, busy_timeout, foreign keys, and our own BEGIN so writers can BEGIN IMMEDIATE."""
+    if url.startswith("sqlite"):
+        memory = url in ("sqlite://", "sqlite:///:memory:")
+        kwargs: dict[str, Any] = {"connect_args": {"check_same_thread": False, "timeout": 30}}
+        if memory:
+            from sqlalchemy.pool import StaticPool
+
+            kwargs["poolclass"] = StaticPool
+        engine = create_engine(url, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None  # the driver must not BEGIN behind our back
+            cursor = dbapi_conn.cursor()
+            if not memory:
+                cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn: Any) -> None:
+            immediate = conn.get_execution_options().get(IMMEDIATE)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+        return engine
+    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+
+
+def begin_write(session: Session, lock_keys: Iterable[int] = ()) -> None:
+    """Start the session's transaction as a writer that holds the locks for `lock_keys`.
+
+    Call it first in a transaction, before any read that the write depends on.
+    """
+    conn = session.connection(execution_options={IMMEDIATE: True})
+    if conn.dialect.name == "postgresql":
+        for key in sorted(set(lock_keys)):  # one global order: two workers never deadlock
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One session per request on the engine the lifespan built; it never outlives the request."""
+    with Session(request.app.state.engine, expire_on_commit=False) as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]

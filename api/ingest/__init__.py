@@ -1,0 +1,1 @@
+"""Ingest: the orchestrator on top, the only place that calls every domain."""

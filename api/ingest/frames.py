@@ -1,0 +1,138 @@
+"""A frame analysed on the server: detector, then every detection stored in ONE transaction with the frame,
+so a replay (same client_id) answers exactly the first answer and a failure leaves nothing behind."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from api.config import Settings
+from api.db import begin_write
+from api.geo import CameraProfile, GeolocationError, GpsFix
+from api.ingest.images import crop_jpeg
+from api.ingest.schemas import FrameMetaIn
+from api.ingest.service import Draft, Hooks, Placed, apply_placed, lock_keys, pass_key_for, place
+from api.potholes.tables import Frame
+from api.system.metrics import get_metrics
+
+
+def find_frame(session: Session, client_id: str) -> Frame | None:
+    return session.exec(select(Frame).where(Frame.client_id == client_id)).first()
+
+
+def replay(frame: Frame) -> dict[str, Any]:
+    return {
+        "client_id": frame.client_id,
+        "frame_id": frame.id,
+        "model_id": frame.model_id,
+        "detections": list(frame.detections),
+    }
+
+
+def run_detector(detector: Any, image: np.ndarray) -> list[tuple[tuple[float, float, float, float], float]]:
+    """Boxes clipped to the frame, with confidences; times the call for /metrics."""
+    start = time.perf_counter()
+    detections = detector(image)
+    get_metrics().detector_seconds.observe(time.perf_counter() - start)
+    h, w = image.shape[:2]
+    out = []
+    for d in detections:
+        x1, y1, x2, y2 = (float(v) for v in d.xyxy_px)
+        x1, x2 = max(0.0, min(x1, w)), max(0.0, min(x2, w))
+        y1, y2 = max(0.0, min(y1, h)), max(0.0, min(y2, h))
+        if x2 > x1 and y2 > y1:
+            out.append(((x1, y1, x2, y2), float(d.confidence)))
+    return out
+
+
+def store_frame(
+    engine: Engine,
+    meta: FrameMetaIn,
+    image: np.ndarray,
+    boxes: list[tuple[tuple[float, float, float, float], float]],
+    model_id: str | None,
+    camera: CameraProfile,
+    settings: Settings,
+    hooks: Hooks,
+    now: datetime,
+) -> tuple[dict[str, Any], bool]:
+    """(answer, created). Placement happens first, then one locked transaction writes everything."""
+    h, w = image.shape[:2]
+    gps = GpsFix(meta.gps.lat, meta.gps.lon, meta.gps.accuracy_m, meta.gps.heading_deg, meta.gps.speed_mps)
+    pass_key = pass_key_for(meta.vehicle_id, meta.pass_id, meta.captured_at, settings)
+    with Session(engine, expire_on_commit=False) as session:
+        placements: list[Placed | str] = []
+        for i, (box, confidence) in enumerate(boxes):
+            draft = Draft(
+                client_id=f"{meta.client_id}#{i}",
+                vehicle_id=meta.vehicle_id,
+                captured_at=meta.captured_at,
+                gps=gps,
+                frame_wh=(w, h),
+                box_xyxy_px=box,
+                confidence=confidence,
+                model_id=model_id,
+                pass_key=pass_key,
+                crop_jpeg=crop_jpeg(image, box),
+            )
+            try:
+                placements.append(place(session, draft, camera, settings))
+            except GeolocationError as exc:
+                placements.append(str(exc))
+        session.commit()
+        keys = [k for p in placements if isinstance(p, Placed) for k in lock_keys(p, settings)]
+        try:
+            begin_write(session, keys)
+            existing = find_frame(session, meta.client_id)
+            if existing is not None:
+                session.rollback()
+                return replay(existing), False
+            frame = Frame(
+                client_id=meta.client_id,
+                vehicle_id=meta.vehicle_id,
+                captured_at=meta.captured_at,
+                frame_w=w,
+                frame_h=h,
+                model_id=model_id,
+                detections=[],
+                created_at=now,
+            )
+            session.add(frame)
+            session.flush()
+            answer: list[dict[str, Any]] = []
+            for (box, confidence), placed in zip(boxes, placements, strict=True):
+                entry: dict[str, Any] = {
+                    "box_xyxy_px": [round(v, 1) for v in box],
+                    "confidence": confidence,
+                    "sighting_id": None,
+                    "pothole_id": None,
+                    "detail": None,
+                }
+                if isinstance(placed, Placed):
+                    placed = Placed(
+                        Draft(**{**placed.draft.__dict__, "frame_id": frame.id}),
+                        placed.geo,
+                        placed.heading_deg,
+                    )
+                    sighting, pothole = apply_placed(session, placed, settings, hooks, now)
+                    entry["sighting_id"], entry["pothole_id"] = sighting.id, pothole.id
+                else:
+                    entry["detail"] = placed
+                answer.append(entry)
+            frame.detections = answer
+            session.add(frame)
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            existing = find_frame(session, meta.client_id)
+            if existing is None:
+                raise
+            return replay(existing), False
+    get_metrics().sightings.labels("created").inc(sum(1 for a in answer if a["sighting_id"]))
+    return replay(frame), True

@@ -1,0 +1,188 @@
+"""POST /v1/sightings, /v1/frames, /v1/passes: thin HTTP shells over the ingest service."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+from fastapi.exceptions import RequestValidationError
+from pydantic import ValidationError
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from api.auth.deps import Ingester, check_vehicle
+from api.config import Settings
+from api.errors import InvalidInputError, UnavailableError
+from api.geo import GpsFix
+from api.ingest.frames import find_frame, replay, run_detector, store_frame
+from api.ingest.images import JPEG_MAGIC, decode_image
+from api.ingest.passes import record_pass
+from api.ingest.schemas import BatchResult, FrameMetaIn, FrameResult, PassIn, PassResult, SightingBatchIn
+from api.ingest.service import Draft, Hooks, ingest_one, pass_key_for
+from api.types import utc_now
+from api.vehicles.repository import get_camera
+
+router = APIRouter(prefix="/v1", tags=["ingest"])
+
+
+def hooks_of(request: Request) -> Hooks:
+    return Hooks(request.app.state.enricher, request.app.state.prioritiser)
+
+
+def _check_time(at: Any, field: str, settings: Settings) -> None:
+    limit = utc_now() + timedelta(seconds=settings.max_future_s)
+    if at > limit:
+        raise InvalidInputError(
+            f"{field}: {at.isoformat()} is more than {settings.max_future_s:g} s in the future"
+        )
+
+
+def _decode_crop(b64: str | None, field: str, settings: Settings) -> bytes | None:
+    if b64 is None:
+        return None
+    try:
+        data = base64.b64decode(b64, validate=True)
+    except (binascii.Error, ValueError):
+        raise InvalidInputError(f"{field}: not valid base64") from None
+    if len(data) > settings.max_crop_bytes:
+        raise InvalidInputError(f"{field}: {len(data)} bytes decoded exceeds {settings.max_crop_bytes}")
+    if not data.startswith(JPEG_MAGIC):
+        raise InvalidInputError(f"{field}: not a JPEG (first bytes {data[:4].hex()})")
+    return data
+
+
+@router.post(
+    "/sightings",
+    response_model=BatchResult,
+    responses={401: {}, 403: {}, 413: {}, 422: {"description": "a field out of range, named in detail"}},
+)
+def post_sightings(batch: SightingBatchIn, request: Request, principal: Ingester) -> dict[str, Any]:
+    """Detections made on the vehicle. Every item is its own transaction; a retried client_id answers
+    `duplicate` with the first ids. The whole batch is checked before any item is applied."""
+    settings: Settings = request.app.state.settings
+    check_vehicle(principal, batch.vehicle_id)
+    if len(batch.items) > settings.max_batch_items:
+        raise InvalidInputError(f"items: {len(batch.items)} items exceeds {settings.max_batch_items}")
+    crops = []
+    for i, item in enumerate(batch.items):
+        _check_time(item.captured_at, f"items[{i}].captured_at", settings)
+        crops.append(_decode_crop(item.crop_jpeg_b64, f"items[{i}].crop_jpeg_b64", settings))
+    engine = request.app.state.engine
+    with Session(engine) as session:
+        camera = get_camera(session, batch.vehicle_id)
+    hooks, now = hooks_of(request), utc_now()
+    results = []
+    for item, crop in zip(batch.items, crops, strict=True):
+        draft = Draft(
+            client_id=item.client_id,
+            vehicle_id=batch.vehicle_id,
+            captured_at=item.captured_at,
+            gps=GpsFix(
+                item.gps.lat, item.gps.lon, item.gps.accuracy_m, item.gps.heading_deg, item.gps.speed_mps
+            ),
+            frame_wh=item.frame_wh,
+            box_xyxy_px=item.box_xyxy_px,
+            confidence=item.confidence,
+            model_id=item.model_id,
+            pass_key=pass_key_for(batch.vehicle_id, item.pass_id, item.captured_at, settings),
+            track_id=item.track_id,
+            crop_jpeg=crop,
+        )
+        results.append(ingest_one(engine, draft, camera, settings, hooks, now))
+    return {"results": results}
+
+
+def _parse_metadata(raw: str) -> FrameMetaIn:
+    try:
+        return FrameMetaIn.model_validate_json(raw)
+    except ValidationError as exc:
+        errors = [{**e, "loc": ("body", "metadata", *e["loc"])} for e in exc.errors(include_url=False)]
+        for e in errors:
+            e.pop("ctx", None)
+        raise RequestValidationError(errors) from None
+
+
+@router.post(
+    "/frames",
+    response_model=FrameResult,
+    status_code=201,
+    responses={
+        200: {"description": "replay of an earlier client_id: the first answer"},
+        413: {},
+        415: {"description": "not a JPEG or PNG"},
+        422: {},
+        503: {"description": "no model"},
+    },
+)
+async def post_frame(
+    request: Request,
+    response: Response,
+    principal: Ingester,
+    image: Annotated[UploadFile, File(description="JPEG or PNG frame")],
+    metadata: Annotated[str, Form(description="JSON: client_id, vehicle_id, captured_at, gps")],
+) -> dict[str, Any]:
+    """A whole frame: the server runs the detector and answers the detections with their potholes.
+    Only a crop around each pothole is kept (privacy), never the frame."""
+    settings: Settings = request.app.state.settings
+    meta = _parse_metadata(metadata)
+    check_vehicle(principal, meta.vehicle_id)
+    _check_time(meta.captured_at, "metadata.captured_at", settings)
+    engine = request.app.state.engine
+
+    def lookup() -> Any:
+        with Session(engine) as session:
+            frame = find_frame(session, meta.client_id)
+            return (replay(frame) if frame else None), get_camera(session, meta.vehicle_id)
+
+    earlier, camera = await run_in_threadpool(lookup)
+    if earlier is not None:
+        response.status_code = 200
+        return earlier
+    data = await image.read()
+    if len(data) > settings.max_upload_bytes:
+        from api.errors import PayloadTooLargeError
+
+        raise PayloadTooLargeError(f"image: {len(data)} bytes exceeds {settings.max_upload_bytes}")
+    frame_image = decode_image(data, "image")
+    detector = request.app.state.detector
+    if detector is None:
+        raise UnavailableError(f"model: not loaded ({request.app.state.model_error})")
+    boxes = await run_in_threadpool(run_detector, detector, frame_image)
+    model_id = getattr(getattr(detector, "info", None), "model_id", None)
+    answer, created = await run_in_threadpool(
+        store_frame,
+        engine,
+        meta,
+        frame_image,
+        boxes,
+        model_id,
+        camera,
+        settings,
+        hooks_of(request),
+        utc_now(),
+    )
+    response.status_code = 201 if created else 200
+    return answer
+
+
+@router.post(
+    "/passes",
+    response_model=PassResult,
+    status_code=201,
+    responses={200: {"description": "replay of an earlier client_id"}},
+)
+def post_pass(pass_in: PassIn, request: Request, response: Response, principal: Ingester) -> dict[str, Any]:
+    """Patrol coverage. A pass over a repaired pothole without a detection verifies the repair; send the
+    pass after its sightings."""
+    settings: Settings = request.app.state.settings
+    check_vehicle(principal, pass_in.vehicle_id)
+    _check_time(pass_in.ended_at, "ended_at", settings)
+    answer, created = record_pass(request.app.state.engine, pass_in, settings, utc_now())
+    response.status_code = 201 if created else 200
+    return answer
+
+
+__all__ = ["router"]

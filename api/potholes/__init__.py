@@ -1,0 +1,1 @@
+"""Potholes: the de-duplicated map records, their sightings, and the read API."""

@@ -1,0 +1,102 @@
+"""Pothole and sighting queries. The nearby search reads only the grid cells around a point."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from api.errors import NotFoundError
+from api.geo import LatLon
+from api.geo.grid import cell_ranges
+from api.potholes.tables import Pothole, Sighting
+
+
+def nearby_potholes(session: Session, point: LatLon, radius_m: float, cell_m: float) -> Sequence[Pothole]:
+    """Open potholes whose grid cell can hold a point within radius_m (closed = verified repairs)."""
+    y0, y1, x0, x1 = cell_ranges(point, radius_m, cell_m)
+    query = select(Pothole).where(
+        col(Pothole.cell_y).between(y0, y1),
+        col(Pothole.cell_x).between(x0, x1),
+        col(Pothole.verified_at).is_(None),
+    )
+    return session.exec(query).all()
+
+
+def get_pothole(session: Session, pothole_id: int) -> Pothole | None:
+    return session.get(Pothole, pothole_id)
+
+
+def get_pothole_or_raise(session: Session, pothole_id: int) -> Pothole:
+    pothole = session.get(Pothole, pothole_id)
+    if pothole is None:
+        raise NotFoundError(f"pothole_id={pothole_id} does not exist")
+    return pothole
+
+
+def find_sighting(session: Session, client_id: str) -> Sighting | None:
+    return session.exec(select(Sighting).where(Sighting.client_id == client_id)).first()
+
+
+def pass_seen(session: Session, pothole_id: int, pass_key: str) -> bool:
+    query = (
+        select(Sighting.id).where(Sighting.pothole_id == pothole_id, Sighting.pass_key == pass_key).limit(1)
+    )
+    return session.exec(query).first() is not None
+
+
+def sightings_of(session: Session, pothole_id: int, limit: int = 200) -> Sequence[Sighting]:
+    query = (
+        select(Sighting)
+        .where(Sighting.pothole_id == pothole_id)
+        .order_by(col(Sighting.captured_at).desc())
+        .limit(limit)
+    )
+    return session.exec(query).all()
+
+
+def seen_between(
+    session: Session, pothole_id: int, vehicle_id: str, start: datetime, end: datetime, pass_key: str
+) -> bool:
+    """Did this pass (by id, or by its vehicle and time window) detect the pothole?"""
+    query = (
+        select(Sighting.id)
+        .where(
+            Sighting.pothole_id == pothole_id,
+            (Sighting.pass_key == pass_key)
+            | ((Sighting.vehicle_id == vehicle_id) & col(Sighting.captured_at).between(start, end)),
+        )
+        .limit(1)
+    )
+    return session.exec(query).first() is not None
+
+
+def mark_negative(session: Session, pothole_id: int, negative: bool) -> None:
+    """A rejected pothole's sightings become negative examples for retraining (and back on a reopen)."""
+    session.execute(update(Sighting).where(col(Sighting.pothole_id) == pothole_id).values(negative=negative))
+
+
+def list_potholes(
+    session: Session,
+    *,
+    bbox: tuple[float, float, float, float] | None,
+    status: str | None,
+    since: datetime | None,
+    limit: int,
+    offset: int,
+) -> tuple[int, Sequence[Pothole]]:
+    query = select(Pothole)
+    if bbox is not None:
+        min_lon, min_lat, max_lon, max_lat = bbox
+        query = query.where(
+            col(Pothole.lat).between(min_lat, max_lat), col(Pothole.lon).between(min_lon, max_lon)
+        )
+    if status is not None:
+        query = query.where(Pothole.status == status)
+    if since is not None:
+        query = query.where(Pothole.last_seen >= since)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(query.order_by(col(Pothole.id)).offset(offset).limit(limit)).all()
+    return int(total), rows

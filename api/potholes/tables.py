@@ -1,0 +1,94 @@
+"""Potholes (one physical hole), the sightings that joined them, and frames analysed on the server."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Column, Index, LargeBinary
+from sqlmodel import Field, SQLModel
+
+from api.types import JsonType, UtcDateTime, utc_now
+
+
+class PotholeStatus(StrEnum):
+    CANDIDATE = "candidate"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+    REPAIRED = "repaired"
+
+
+class Pothole(SQLModel, table=True):
+    __tablename__ = "pothole"
+    __table_args__ = (Index("ix_pothole_cell", "cell_y", "cell_x"), Index("ix_pothole_lat_lon", "lat", "lon"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    lat: float
+    lon: float
+    cell_y: int
+    cell_x: int
+    status: str = Field(default=PotholeStatus.CANDIDATE, max_length=16, index=True)
+    uncertainty_m: float
+    min_uncertainty_m: float
+    weight_sum: float  # sum of 1 / uncertainty^2 over the sightings: the weighted mean's denominator
+    width_m: float
+    length_m: float
+    sighting_count: int = 0
+    pass_count: int = 0
+    first_seen: datetime = Field(sa_type=UtcDateTime)
+    last_seen: datetime = Field(sa_type=UtcDateTime, index=True)
+    max_confidence: float
+    context: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JsonType, nullable=False))
+    verified_at: datetime | None = Field(default=None, sa_type=UtcDateTime)  # closed: never joined again
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+
+
+class Frame(SQLModel, table=True):
+    """A frame analysed on the server; the image itself is not kept (privacy), only the answer."""
+
+    __tablename__ = "frame"
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: str = Field(max_length=128, unique=True)
+    vehicle_id: str = Field(max_length=128, index=True)
+    captured_at: datetime = Field(sa_type=UtcDateTime)
+    frame_w: int
+    frame_h: int
+    model_id: str | None = Field(default=None, max_length=128)
+    detections: list[Any] = Field(default_factory=list, sa_column=Column(JsonType, nullable=False))
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+
+
+class Sighting(SQLModel, table=True):
+    __tablename__ = "sighting"
+    __table_args__ = (Index("ix_sighting_pothole_pass", "pothole_id", "pass_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_id: str = Field(max_length=160, unique=True)
+    vehicle_id: str = Field(max_length=128, index=True)
+    pothole_id: int | None = Field(default=None, foreign_key="pothole.id")
+    frame_id: int | None = Field(default=None, foreign_key="frame.id", index=True)
+    captured_at: datetime = Field(sa_type=UtcDateTime)
+    gps_lat: float
+    gps_lon: float
+    gps_accuracy_m: float
+    gps_heading_deg: float | None = None
+    heading_used_deg: float
+    speed_mps: float | None = None
+    frame_w: int
+    frame_h: int
+    box_xyxy_px: list[float] = Field(sa_column=Column(JsonType, nullable=False))
+    confidence: float
+    model_id: str | None = Field(default=None, max_length=128)
+    pass_key: str = Field(max_length=200)
+    track_id: str | None = Field(default=None, max_length=64)
+    lat: float
+    lon: float
+    uncertainty_m: float
+    width_m: float
+    length_m: float
+    crop_jpeg: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    negative: bool = False  # joined a rejected pothole: a negative example for retraining
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)

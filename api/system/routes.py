@@ -1,0 +1,46 @@
+"""/healthz (the process answers), /readyz (database and model), /metrics (Prometheus text)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlmodel import Session
+
+from api.system.metrics import render_latest
+
+router = APIRouter(tags=["operations"])
+
+
+@router.get("/healthz")
+def get_healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", responses={503: {"description": "database unreachable or model not loaded"}})
+def get_readyz(request: Request) -> JSONResponse:
+    state = request.app.state
+    body: dict[str, Any] = {}
+    try:
+        with Session(state.engine) as session:
+            session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+        body["database"] = "ok"
+    except Exception as exc:  # any driver failure means "not ready", with the reason
+        body["database"] = f"error: {exc.__class__.__name__}: {exc}"[:300]
+    detector = getattr(state, "detector", None)
+    body["model"] = (
+        "ok" if detector is not None else f"not loaded: {getattr(state, 'model_error', 'unknown')}"
+    )
+    info = getattr(detector, "info", None)
+    body["model_id"] = getattr(info, "model_id", None)
+    ready = body["database"] == "ok" and (detector is not None or not state.settings.require_model)
+    body["status"] = "ready" if ready else "not ready"
+    return JSONResponse(body, status_code=200 if ready else 503)
+
+
+@router.get("/metrics", response_class=Response)
+def get_metrics_text() -> Response:
+    payload, content_type = render_latest()
+    return Response(payload, media_type=content_type)

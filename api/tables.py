@@ -1,0 +1,18 @@
+"""Imports every table so SQLModel.metadata is complete (alembic and create_all read it from here)."""
+
+from api.auth.tables import ApiKey
+from api.potholes.tables import Frame, Pothole, Sighting
+from api.vehicles.tables import PatrolPass, VehicleCamera, VehicleFix
+from api.workorders.tables import WorkOrder, WorkOrderEvent
+
+__all__ = [
+    "ApiKey",
+    "Frame",
+    "PatrolPass",
+    "Pothole",
+    "Sighting",
+    "VehicleCamera",
+    "VehicleFix",
+    "WorkOrder",
+    "WorkOrderEvent",
+]

@@ -1,0 +1,1 @@
+"""Vehicles: camera profiles, GPS fixes and patrol passes."""

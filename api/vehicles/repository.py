@@ -1,0 +1,67 @@
+"""Camera profiles and GPS fixes in the database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import insert
+from sqlmodel import Session, select
+
+from api.geo import DEFAULT_CAMERA, CameraProfile, LatLon, TimedFix
+from api.types import utc_now
+from api.vehicles.tables import VehicleCamera, VehicleFix
+
+
+def get_camera(session: Session, vehicle_id: str) -> CameraProfile:
+    """The vehicle's profile, or the documented default for a vehicle that never sent one."""
+    row = session.get(VehicleCamera, vehicle_id)
+    if row is None:
+        return DEFAULT_CAMERA
+    return CameraProfile(
+        row.height_m,
+        row.pitch_down_deg,
+        row.hfov_deg,
+        (row.image_w, row.image_h),
+        tuple(row.dist_coeffs) if row.dist_coeffs else None,
+    )
+
+
+def put_camera(session: Session, vehicle_id: str, camera: CameraProfile) -> None:
+    row = session.get(VehicleCamera, vehicle_id) or VehicleCamera(
+        vehicle_id=vehicle_id, height_m=0, pitch_down_deg=0, hfov_deg=0, image_w=0, image_h=0
+    )
+    row.height_m, row.pitch_down_deg, row.hfov_deg = camera.height_m, camera.pitch_down_deg, camera.hfov_deg
+    row.image_w, row.image_h = camera.image_wh
+    row.dist_coeffs = list(camera.dist_coeffs) if camera.dist_coeffs else None
+    row.updated_at = utc_now()
+    session.add(row)
+
+
+def recent_fixes(session: Session, vehicle_id: str, before: datetime, max_age_s: float) -> list[TimedFix]:
+    query = (
+        select(VehicleFix)
+        .where(
+            VehicleFix.vehicle_id == vehicle_id,
+            VehicleFix.t < before,
+            VehicleFix.t >= before - timedelta(seconds=max_age_s),
+        )
+        .order_by(VehicleFix.t.desc())
+        .limit(50)
+    )  # type: ignore[attr-defined]
+    return [TimedFix(f.t, LatLon(f.lat, f.lon), f.accuracy_m) for f in session.exec(query)]
+
+
+def record_fixes(session: Session, vehicle_id: str, fixes: Iterable[TimedFix]) -> None:
+    rows = [
+        {
+            "vehicle_id": vehicle_id,
+            "t": f.t,
+            "lat": f.position.lat,
+            "lon": f.position.lon,
+            "accuracy_m": f.accuracy_m,
+        }
+        for f in fixes
+    ]
+    if rows:
+        session.execute(insert(VehicleFix), rows)

@@ -1,0 +1,90 @@
+"""PUT/GET /v1/vehicles/{vehicle_id}/camera: each vehicle's camera profile."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from api.auth.deps import AnyCaller, check_vehicle
+from api.auth.tables import Role
+from api.db import SessionDep
+from api.errors import ForbiddenError
+from api.geo import CameraProfile
+from api.geo.camera import DEFAULT_HEIGHT_M, DEFAULT_HFOV_DEG, DEFAULT_IMAGE_WH, DEFAULT_PITCH_DOWN_DEG
+from api.vehicles.repository import get_camera, put_camera
+
+router = APIRouter(prefix="/v1/vehicles", tags=["vehicles"])
+
+
+class CameraIn(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "height_m": 2.8,
+                    "pitch_down_deg": 12,
+                    "hfov_deg": 120,
+                    "image_wh": [1920, 1080],
+                    "dist_coeffs": [-0.32, 0.11, 0.0, 0.0, -0.015],
+                }
+            ]
+        },
+    )
+
+    height_m: float = Field(default=DEFAULT_HEIGHT_M, ge=0.2, le=10, description="camera above the road")
+    pitch_down_deg: float = Field(default=DEFAULT_PITCH_DOWN_DEG, ge=-10, le=60)
+    hfov_deg: float = Field(default=DEFAULT_HFOV_DEG, ge=20, lt=179, description="horizontal field of view")
+    image_wh: tuple[int, int] = DEFAULT_IMAGE_WH
+    dist_coeffs: list[float] | None = Field(default=None, description="OpenCV k1, k2, p1, p2[, k3[, k4..k6]]")
+
+    @model_validator(mode="after")
+    def _shape(self) -> CameraIn:
+        if min(self.image_wh) < 16:
+            raise ValueError(f"image_wh: {list(self.image_wh)} must be two sizes >= 16 px")
+        if self.dist_coeffs is not None and len(self.dist_coeffs) not in (4, 5, 8):
+            raise ValueError(f"dist_coeffs: {len(self.dist_coeffs)} values; OpenCV takes 4, 5 or 8")
+        return self
+
+
+def _out(vehicle_id: str, c: CameraProfile) -> dict[str, Any]:
+    return {
+        "vehicle_id": vehicle_id,
+        "height_m": c.height_m,
+        "pitch_down_deg": c.pitch_down_deg,
+        "hfov_deg": c.hfov_deg,
+        "image_wh": list(c.image_wh),
+        "dist_coeffs": list(c.dist_coeffs) if c.dist_coeffs else None,
+    }
+
+
+VehiclePath = Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:@-]+$")
+
+
+@router.put("/{vehicle_id}/camera")
+def put_vehicle_camera(
+    camera: CameraIn, session: SessionDep, principal: AnyCaller, vehicle_id: str = VehiclePath
+) -> dict[str, Any]:
+    if principal.role not in (Role.VEHICLE, Role.MANAGER, Role.ADMIN):
+        raise ForbiddenError(f"role '{principal.role}' may not set camera profiles")
+    check_vehicle(principal, vehicle_id)
+    profile = CameraProfile(
+        camera.height_m,
+        camera.pitch_down_deg,
+        camera.hfov_deg,
+        camera.image_wh,
+        tuple(camera.dist_coeffs) if camera.dist_coeffs else None,
+    )
+    put_camera(session, vehicle_id, profile)
+    session.commit()
+    return _out(vehicle_id, profile)
+
+
+@router.get("/{vehicle_id}/camera")
+def get_vehicle_camera(
+    session: SessionDep, principal: AnyCaller, vehicle_id: str = VehiclePath
+) -> dict[str, Any]:
+    check_vehicle(principal, vehicle_id)
+    return _out(vehicle_id, get_camera(session, vehicle_id))

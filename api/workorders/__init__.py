@@ -1,0 +1,1 @@
+"""Work orders: filing, the repair state machine, priorities and the audit log."""

@@ -1,0 +1,74 @@
+"""GET/PATCH /v1/work-orders/{id} and its history (the audit log)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from api.auth.deps import Staff
+from api.auth.tables import Role
+from api.db import SessionDep, begin_write
+from api.errors import ForbiddenError
+from api.potholes.tables import Pothole
+from api.types import utc_now
+from api.workorders.schemas import EventPublic, WorkOrderPatch, WorkOrderPublic, event_public, order_public
+from api.workorders.service import get_order_or_raise, history, transition
+from api.workorders.tables import WorkOrderStatus
+
+router = APIRouter(prefix="/v1/work-orders", tags=["work orders"])
+
+CREW_MAY_SET = frozenset(
+    {
+        WorkOrderStatus.IN_PROGRESS,
+        WorkOrderStatus.REPAIRED,
+        WorkOrderStatus.REJECTED,
+        WorkOrderStatus.ASSIGNED,
+    }
+)
+
+
+@router.get("/{work_order_id}", response_model=WorkOrderPublic)
+def get_work_order(work_order_id: int, session: SessionDep, principal: Staff) -> WorkOrderPublic:
+    order = get_order_or_raise(session, work_order_id)
+    pothole = session.get(Pothole, order.pothole_id)
+    return order_public(order, pothole.lat if pothole else None, pothole.lon if pothole else None)
+
+
+@router.patch(
+    "/{work_order_id}",
+    response_model=WorkOrderPublic,
+    responses={
+        403: {"description": "a crew's order belongs to another crew"},
+        409: {"description": "illegal transition"},
+    },
+)
+def patch_work_order(
+    work_order_id: int, change: WorkOrderPatch, session: SessionDep, principal: Staff
+) -> WorkOrderPublic:
+    """Crews move their own orders (in_progress, repaired, rejected = not a pothole); managers any.
+    `repaired` waits for a later patrol pass to verify it."""
+    begin_write(session)
+    order = get_order_or_raise(session, work_order_id, for_update=True)
+    if principal.role == Role.CREW:
+        if order.assignee != principal.name:
+            raise ForbiddenError(
+                f"work_order_id={work_order_id}: assigned to {order.assignee!r}, "
+                f"not to crew '{principal.name}'"
+            )
+        if change.status not in CREW_MAY_SET or (change.assignee not in (None, principal.name)):
+            raise ForbiddenError(
+                f"status: a crew may set {sorted(CREW_MAY_SET)} on its own orders, "
+                f"not '{change.status}' or another assignee"
+            )
+    actor = f"{principal.role}:{principal.name}"
+    transition(
+        session, order, change.status, actor=actor, now=utc_now(), note=change.note, assignee=change.assignee
+    )
+    session.commit()
+    pothole = session.get(Pothole, order.pothole_id)
+    return order_public(order, pothole.lat if pothole else None, pothole.lon if pothole else None)
+
+
+@router.get("/{work_order_id}/history", response_model=list[EventPublic])
+def get_work_order_history(work_order_id: int, session: SessionDep, principal: Staff) -> list[EventPublic]:
+    get_order_or_raise(session, work_order_id)
+    return [event_public(e) for e in history(session, work_order_id)]
