@@ -17,6 +17,7 @@ COMMAND_MODULES: dict[str, str] = {
     "detector.edge.cli": "edge",
     "api.cli": "api",
     "training.cli": "train",
+    "sim.cli": "api",
 }
 
 

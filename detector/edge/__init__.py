@@ -1,0 +1,30 @@
+"""The patrol vehicle's agent: frames + GPS -> tracked pothole sightings -> a durable outbox -> the API.
+
+Only the detector's dependencies plus httpx (and pynmea2/pyserial for NMEA): never fastapi, sqlmodel,
+torch or ultralytics, so a vehicle box installs `pothole-watch[edge]` and nothing else.
+"""
+
+from detector.edge.agent import Agent, AgentConfig, Mode
+from detector.edge.gps import GpsFix, read_gps
+from detector.edge.outbox import Outbox
+from detector.edge.privacy import UploadPolicy
+from detector.edge.sources import FrameSample, open_source
+from detector.edge.timesync import FixMatch, Timeline
+from detector.edge.tracker import Tracker
+from detector.edge.uploader import Uploader
+
+__all__ = [
+    "Agent",
+    "AgentConfig",
+    "FixMatch",
+    "FrameSample",
+    "GpsFix",
+    "Mode",
+    "Outbox",
+    "Timeline",
+    "Tracker",
+    "UploadPolicy",
+    "Uploader",
+    "open_source",
+    "read_gps",
+]

@@ -1,0 +1,320 @@
+"""The on-board loop: frames -> detections -> tracks -> one sighting per pothole per pass -> the outbox.
+
+GPS is matched when a track ends, not when a frame arrives: by then a live receiver has delivered the fix
+after the frame, so interpolation never has to extrapolate. The best frame of a track is the one that
+geolocates best: a confident box low in the frame (near the vehicle, where a pixel spans the fewest
+metres), not cut by the frame border, and with a GPS fix. Frames without a fix are counted and never
+reported with a guessed position.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import cv2
+
+from detector.edge.gps import GpsFix
+from detector.edge.outbox import Outbox
+from detector.edge.privacy import UploadPolicy, blurred_frame_jpeg, crop_jpeg, encode_jpeg
+from detector.edge.sources import FrameSample
+from detector.edge.timesync import Timeline, distance_m
+from detector.edge.tracker import DetectionLike, Observation, Track, Tracker
+
+__all__ = ["Agent", "AgentConfig", "Mode", "iso_utc"]
+
+log = logging.getLogger("pothole.edge.agent")
+DetectFn = Callable[[FrameSample], Sequence[DetectionLike]]
+
+
+class Mode(StrEnum):
+    SIGHTINGS = "sightings"
+    FRAMES = "frames"
+
+
+def iso_utc(t_utc_s: float) -> str:
+    """Epoch seconds -> '2026-11-25T10:00:00.120Z' (milliseconds, UTC), the API's time format."""
+    stamp = dt.datetime.fromtimestamp(t_utc_s, tz=dt.UTC)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
+
+
+@dataclass(frozen=True, slots=True)
+class AgentConfig:
+    vehicle_id: str
+    mode: Mode = Mode.SIGHTINGS
+    model_id: str = "unknown"
+    upload: UploadPolicy = UploadPolicy.CROP
+    min_confidence: float = 0.25
+    min_hits: int = 2
+    frames_max_fps: float = 1.0
+    frame_max_width_px: int = 1280
+    pass_max_s: float = 1800.0
+    pass_min_step_m: float = 5.0
+    gps_wait_s: float = 3.0
+
+    def __post_init__(self) -> None:
+        if not self.vehicle_id:
+            raise ValueError("vehicle_id: must not be empty")
+        if self.min_hits < 1:
+            raise ValueError(f"min_hits={self.min_hits} must be >= 1")
+        if self.frames_max_fps <= 0:
+            raise ValueError(f"frames_max_fps={self.frames_max_fps} must be > 0")
+
+
+@dataclass(frozen=True, slots=True)
+class _Shot:
+    """What an observation keeps of its frame: the size and the pixels policy allows to upload."""
+
+    frame_wh: tuple[int, int]
+    jpeg: bytes | None
+
+
+@dataclass(slots=True)
+class AgentStats:
+    frames: int = 0
+    frames_without_fix: int = 0
+    detections: int = 0
+    tracks: int = 0
+    tracks_too_short: int = 0
+    tracks_without_fix: int = 0
+    sightings_queued: int = 0
+    frames_queued: int = 0
+    frames_skipped_rate: int = 0
+    passes_queued: int = 0
+    gap_reasons: dict[str, int] = field(default_factory=dict)
+
+
+def _gps_body(fix: GpsFix) -> dict[str, float]:
+    body = {"lat": round(fix.lat, 8), "lon": round(fix.lon, 8)}
+    for name in ("accuracy_m", "heading_deg", "speed_mps"):
+        value = getattr(fix, name)
+        if value is not None:
+            body[name] = round(float(value), 3)
+    return body
+
+
+class Agent:
+    """Feed frames with `process`, then call `finish` once; everything produced goes into the outbox."""
+
+    def __init__(
+        self,
+        config: AgentConfig,
+        *,
+        timeline: Timeline,
+        outbox: Outbox,
+        detect: DetectFn | None,
+        tracker: Tracker | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if config.mode is Mode.SIGHTINGS and detect is None:
+            raise ValueError("detect: sightings mode needs a detector (or a detections replay)")
+        self.config = config
+        self.timeline = timeline
+        self.outbox = outbox
+        self.detect = detect
+        self.tracker = tracker or Tracker()
+        self.stats = AgentStats()
+        self._clock = clock
+        self._waiting: list[tuple[float, Track]] = []
+        self._pass_start_s: float | None = None
+        self._pass_end_s: float | None = None
+        self._pass_id: str | None = None
+        self._last_frame_sent_s = -1e18
+
+    # -- per frame -----------------------------------------------------------------------------------------
+    def process(self, frame: FrameSample) -> None:
+        self.stats.frames += 1
+        self._extend_pass(frame.captured_utc_s)
+        if self.config.mode is Mode.FRAMES:
+            self._queue_frame(frame)
+            return
+        assert self.detect is not None
+        found = [d for d in self.detect(frame) if d.confidence >= self.config.min_confidence]
+        self.stats.detections += len(found)
+        shot_for = self._shots(frame, found)
+        ended = self.tracker.update(frame.index, frame.captured_utc_s, found, frame_ref=shot_for)
+        for track in ended:
+            self._waiting.append((self._clock() + self.config.gps_wait_s, track))
+        self._finalise_ready(force=False)
+
+    def finish(self) -> AgentStats:
+        for track in self.tracker.flush():
+            self._waiting.append((0.0, track))
+        self._finalise_ready(force=True)
+        self._close_pass()
+        return self.stats
+
+    # -- sightings -----------------------------------------------------------------------------------------
+    def _shots(self, frame: FrameSample, found: Sequence[DetectionLike]) -> dict[tuple[float, ...], _Shot]:
+        """One upload-ready JPEG per detection, made now so no full frame has to be kept in memory."""
+        height, width = frame.image.shape[:2]
+        shots: dict[tuple[float, ...], _Shot] = {}
+        for det in found:
+            box = tuple(float(v) for v in det.xyxy_px)
+            jpeg: bytes | None = None
+            if self.config.upload is UploadPolicy.CROP:
+                jpeg = crop_jpeg(frame.image, box)  # type: ignore[arg-type]
+            elif self.config.upload is UploadPolicy.BLURRED_FRAME:
+                jpeg = blurred_frame_jpeg(frame.image, [tuple(float(v) for v in d.xyxy_px) for d in found])  # type: ignore[misc]
+            shots[box] = _Shot((width, height), jpeg)
+        return shots
+
+    def _finalise_ready(self, *, force: bool) -> None:
+        now = self._clock()
+        last_fix = self.timeline.last_t_utc_s
+        still: list[tuple[float, Track]] = []
+        for deadline, track in self._waiting:
+            covered = (
+                last_fix is not None and last_fix >= track.last.captured_utc_s + self.timeline.clock_offset_s
+            )
+            if force or covered or now >= deadline:
+                self._finalise(track)
+            else:
+                still.append((deadline, track))
+        self._waiting = still
+
+    def _finalise(self, track: Track) -> None:
+        self.stats.tracks += 1
+        if len(track.observations) < self.config.min_hits:
+            self.stats.tracks_too_short += 1
+            return
+        best: tuple[float, Observation, GpsFix] | None = None
+        for obs in track.observations:
+            match = self.timeline.match(obs.captured_utc_s)
+            if match.fix is None:
+                reason = match.gap_reason or "gap"
+                self.stats.gap_reasons[reason] = self.stats.gap_reasons.get(reason, 0) + 1
+                continue
+            score = self._score(obs)
+            if best is None or score > best[0]:
+                best = (score, obs, match.fix)
+        if best is None:
+            self.stats.tracks_without_fix += 1
+            log.warning(
+                "track %d (%d detections) had no GPS fix on any frame: not reported",
+                track.track_id,
+                len(track.observations),
+            )
+            return
+        _, obs, fix = best
+        shot = self._shot_of(obs)
+        width, height = shot.frame_wh
+        x1, y1, x2, y2 = obs.xyxy_px
+        box = [
+            round(min(max(x1, 0.0), width), 2),
+            round(min(max(y1, 0.0), height), 2),
+            round(min(max(x2, 0.0), width), 2),
+            round(min(max(y2, 0.0), height), 2),
+        ]
+        body: dict[str, Any] = {
+            "client_id": str(uuid.uuid4()),
+            "captured_at": iso_utc(fix.t_utc_s),
+            "gps": _gps_body(fix),
+            "frame_wh": [width, height],
+            "box_xyxy_px": box,
+            "confidence": round(obs.confidence, 4),
+            "model_id": self.config.model_id,
+            "pass_id": self._pass_id,
+            "track_id": str(track.track_id),
+        }
+        self.outbox.put("sighting", self.config.vehicle_id, body, shot.jpeg)
+        self.stats.sightings_queued += 1
+
+    @staticmethod
+    def _shot_of(obs: Observation) -> _Shot:
+        shots: dict[tuple[float, ...], _Shot] = obs.frame_ref  # type: ignore[assignment]
+        return shots[obs.xyxy_px]
+
+    def _score(self, obs: Observation) -> float:
+        """confidence x how low the box sits; a box touching the frame edge is half as good (cut off)."""
+        width, height = self._shot_of(obs).frame_wh
+        x1, y1, x2, y2 = obs.xyxy_px
+        score = obs.confidence * (y2 / height)
+        if x1 <= 2 or y1 <= 2 or x2 >= width - 2 or y2 >= height - 2:
+            score *= 0.5
+        return score
+
+    # -- frames mode ---------------------------------------------------------------------------------------
+    def _queue_frame(self, frame: FrameSample) -> None:
+        if frame.captured_utc_s - self._last_frame_sent_s < 1.0 / self.config.frames_max_fps:
+            self.stats.frames_skipped_rate += 1
+            return
+        match = self.timeline.match(frame.captured_utc_s)
+        if match.fix is None:
+            self.stats.frames_without_fix += 1
+            reason = match.gap_reason or "gap"
+            self.stats.gap_reasons[reason] = self.stats.gap_reasons.get(reason, 0) + 1
+            return
+        image = frame.image
+        height, width = image.shape[:2]
+        if width > self.config.frame_max_width_px:
+            scale = self.config.frame_max_width_px / width
+            image = cv2.resize(
+                image, (self.config.frame_max_width_px, int(height * scale)), interpolation=cv2.INTER_AREA
+            )
+        metadata = {
+            "client_id": str(uuid.uuid4()),
+            "vehicle_id": self.config.vehicle_id,
+            "captured_at": iso_utc(match.fix.t_utc_s),
+            "gps": _gps_body(match.fix),
+        }
+        self.outbox.put("frame", self.config.vehicle_id, metadata, encode_jpeg(image, 85))
+        self._last_frame_sent_s = frame.captured_utc_s
+        self.stats.frames_queued += 1
+
+    # -- passes --------------------------------------------------------------------------------------------
+    def _extend_pass(self, camera_t_s: float) -> None:
+        t = camera_t_s + self.timeline.clock_offset_s
+        if self._pass_start_s is not None and t - self._pass_start_s > self.config.pass_max_s:
+            self._close_pass()
+        if self._pass_start_s is None:
+            self._pass_start_s = t
+            self._pass_id = f"{self.config.vehicle_id}/{iso_utc(t)[:19]}Z"
+        self._pass_end_s = t
+
+    def _close_pass(self) -> None:
+        """Queue the driven track (fixes thinned to >= pass_min_step_m apart) as one patrol pass."""
+        if self._pass_start_s is None or self._pass_end_s is None:
+            return
+        fixes = self.timeline.fixes_between(self._pass_start_s, self._pass_end_s)
+        track: list[dict[str, Any]] = []
+        last: GpsFix | None = None
+        for fix in fixes:
+            if (
+                last is None
+                or distance_m(last.lat, last.lon, fix.lat, fix.lon) >= self.config.pass_min_step_m
+            ):
+                track.append({"lat": round(fix.lat, 7), "lon": round(fix.lon, 7), "t": iso_utc(fix.t_utc_s)})
+                last = fix
+        if fixes and last is not fixes[-1]:
+            track.append(
+                {
+                    "lat": round(fixes[-1].lat, 7),
+                    "lon": round(fixes[-1].lon, 7),
+                    "t": iso_utc(fixes[-1].t_utc_s),
+                }
+            )
+        if len(track) >= 2:
+            body = {
+                "client_id": str(uuid.uuid4()),
+                "vehicle_id": self.config.vehicle_id,
+                "started_at": iso_utc(self._pass_start_s),
+                "ended_at": iso_utc(self._pass_end_s),
+                "track": track,
+            }
+            self.outbox.put("pass", self.config.vehicle_id, body)
+            self.stats.passes_queued += 1
+        else:
+            log.warning(
+                "pass %s: fewer than 2 GPS fixes in %s..%s, not reported",
+                self._pass_id,
+                iso_utc(self._pass_start_s),
+                iso_utc(self._pass_end_s),
+            )
+        self._pass_start_s = self._pass_end_s = None
