@@ -6,6 +6,7 @@ holds plain JSON values only. Distances are metres in each layer's local frame (
 
 from __future__ import annotations
 
+import fnmatch
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,7 @@ class EnrichmentConfig:
     road_search_m: float = 60.0
     nearby_radius_m: float = 300.0
     nearby_limit: int = 3
+    keep_properties: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (layer glob, property names) pairs
 
     def __post_init__(self) -> None:
         for name in ("district_fallback_m", "road_search_m", "nearby_radius_m"):
@@ -111,6 +113,14 @@ def _road(layers: list[Layer], lat: float, lon: float, config: EnrichmentConfig)
     }
 
 
+def _kept(layer_name: str, props: dict[str, Any], config: EnrichmentConfig) -> dict[str, Any]:
+    """The attributes stored on a pothole: those the config names for this layer, else every short scalar."""
+    for pattern, names in config.keep_properties:
+        if fnmatch.fnmatch(layer_name, pattern):
+            return {k: props[k] for k in names if k in props}
+    return _scalars(props)
+
+
 def _nearby(layer: Layer, lat: float, lon: float, config: EnrichmentConfig) -> list[dict[str, Any]]:
     hits = layer.nearest(lat, lon, within_m=config.nearby_radius_m, limit=config.nearby_limit)
     return [
@@ -118,7 +128,7 @@ def _nearby(layer: Layer, lat: float, lon: float, config: EnrichmentConfig) -> l
             "id": hit.feature.feature_id,
             "name": hit.feature.properties.get("name"),
             "distance_m": round(hit.distance_m, 1),
-            "properties": _scalars(hit.feature.properties),
+            "properties": _kept(layer.name, hit.feature.properties, config),
         }
         for hit in hits
     ]

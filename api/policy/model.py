@@ -86,6 +86,7 @@ class EnrichmentSection(_Strict):
     road_search_m: float = Field(default=60.0, gt=0)
     nearby_radius_m: float = Field(default=300.0, gt=0)
     nearby_limit: int = Field(default=3, ge=1, le=20)
+    keep_properties: dict[str, list[str]] = Field(default_factory=dict)
 
 
 class Policy(_Strict):
@@ -111,7 +112,13 @@ class Policy(_Strict):
 
     @property
     def enrichment_config(self) -> EnrichmentConfig:
-        return EnrichmentConfig(**self.enrichment.model_dump())
+        section = self.enrichment
+        return EnrichmentConfig(
+            district_layer=section.district_layer, district_fallback_m=section.district_fallback_m,
+            road_search_m=section.road_search_m, nearby_radius_m=section.nearby_radius_m,
+            nearby_limit=section.nearby_limit,
+            keep_properties=tuple((k, tuple(v)) for k, v in section.keep_properties.items()),
+        )
 
 
 def parse_policy(text: str | dict[str, Any]) -> Policy:

@@ -1,0 +1,59 @@
+"""GET /v1/policy (staff) and PUT /v1/policy (admin, YAML or JSON): a new policy re-scores open orders."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from api.auth.deps import Admin, Staff
+from api.errors import InvalidInputError
+from api.layers.errors import PolicyError
+from api.layers.rescore import rescore_all
+from api.layers.routes import runtime_of
+from api.layers.store import save_policy
+
+router = APIRouter(prefix="/v1/policy", tags=["policy"])
+
+
+@router.get("", summary="The priority policy in force (score terms and SLA categories)")
+def get_policy(request: Request, _: Staff) -> dict[str, Any]:
+    snapshot = runtime_of(request).snapshot
+    return {"id": snapshot.policy_id, "policy": snapshot.policy.model_dump(mode="json")}
+
+
+@router.put(
+    "",
+    summary="Replace the priority policy (admin); every open work order is re-scored",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/yaml": {"schema": {"type": "string"}},
+                "application/json": {"schema": {"type": "object"}},
+            },
+        }
+    },
+)
+async def put_policy(request: Request, principal: Admin) -> dict[str, Any]:
+    raw = await request.body()
+    try:
+        document = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidInputError("body: the policy must be UTF-8 YAML or JSON") from exc
+    return await run_in_threadpool(_apply, request, document, principal.name)
+
+
+def _apply(request: Request, document: str, actor: str) -> dict[str, Any]:
+    runtime = runtime_of(request)
+    engine = request.app.state.engine
+    try:
+        with Session(engine) as session:
+            policy_id, policy = save_policy(session, document=document, origin=f"api:{actor}")
+    except PolicyError as exc:
+        raise InvalidInputError(str(exc)) from exc
+    runtime.refresh(force=True)
+    report = rescore_all(engine, runtime, actor=actor)
+    return {"id": policy_id, "policy": policy.model_dump(mode="json"), "rescored": report.as_json()}

@@ -1,0 +1,32 @@
+"""Who may read published data: OGC API and Open311 *reads* are public when POTHOLE_PUBLIC_READ is true.
+
+A key, when sent, must still be valid (a wrong key is 401 even on a public endpoint, so a client never
+silently loses its privileges). Writes always need a key; photos are never published.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request, Security
+
+from api.auth.deps import api_key_header, current_principal
+from api.auth.service import Principal
+from api.errors import AuthError
+from api.layers.settings import LayersSettings
+
+
+def layers_settings(request: Request) -> LayersSettings:
+    settings: LayersSettings | None = getattr(request.app.state, "layers_settings", None)
+    return settings or LayersSettings()
+
+
+def public_reader(request: Request, key: Annotated[str | None, Security(api_key_header)]) -> Principal | None:
+    if key:
+        return current_principal(request, key)
+    if layers_settings(request).public_read:
+        return None
+    raise AuthError("X-API-Key: header missing (public reads are off: POTHOLE_PUBLIC_READ=false)")
+
+
+PublicReader = Annotated[Principal | None, Depends(public_reader)]

@@ -1,0 +1,108 @@
+"""GET /v1/exports/potholes.geojson and .csv: every pothole matching status, district, time range, bbox."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+from sqlmodel import Session
+
+from api.auth.deps import AnyCaller
+from api.errors import InvalidInputError
+from api.potholes.tables import PotholeStatus
+from api.publish.features import FLAT_COLUMNS, PotholeFilter, flat_properties, pothole_feature, query_potholes
+from api.publish.params import parse_bbox, parse_datetime
+
+router = APIRouter(prefix="/v1/exports", tags=["exports"])
+STATUSES = {s.value for s in PotholeStatus}
+
+
+def export_filter(
+    status: Annotated[
+        str | None, Query(description="comma-separated: candidate,confirmed,rejected,repaired")
+    ] = None,
+    district: Annotated[str | None, Query(description="district code or name (context.district)")] = None,
+    since: Annotated[str | None, Query(description="RFC 3339: potholes last seen at or after")] = None,
+    until: Annotated[str | None, Query(description="RFC 3339: potholes first seen at or before")] = None,
+    bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat (WGS84)")] = None,
+) -> PotholeFilter:
+    statuses = tuple(s.strip() for s in status.split(",") if s.strip()) if status else ()
+    bad = [s for s in statuses if s not in STATUSES]
+    if bad:
+        raise InvalidInputError(f"status: {bad[0]!r} is not one of {sorted(STATUSES)}")
+    try:
+        return PotholeFilter(
+            bbox=parse_bbox(bbox) if bbox else None,
+            statuses=statuses,
+            district=district or None,
+            start=parse_datetime(since, param="since") if since else None,
+            end=parse_datetime(until, param="until") if until else None,
+        )
+    except ValueError as exc:
+        raise InvalidInputError(str(exc)) from exc
+
+
+def _rows(request: Request, flt: PotholeFilter) -> list[Any]:
+    with Session(request.app.state.engine) as session:
+        rows, _n = query_potholes(session, flt, limit=None, count=False)
+    return rows
+
+
+def _stamp() -> str:
+    return datetime.now(UTC).strftime("%Y%m%dT%H%MZ")
+
+
+@router.get(
+    "/potholes.geojson",
+    summary="Potholes as an RFC 7946 FeatureCollection (flat properties)",
+    response_class=JSONResponse,
+    responses={200: {"content": {"application/geo+json": {}}}},
+)
+def export_geojson(
+    request: Request,
+    _: AnyCaller,
+    status: str | None = None,
+    district: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    bbox: str | None = None,
+) -> JSONResponse:
+    rows = _rows(request, export_filter(status, district, since, until, bbox))
+    body = {"type": "FeatureCollection", "features": [pothole_feature(p, o) for p, o in rows]}
+    return JSONResponse(
+        body,
+        media_type="application/geo+json",
+        headers={"Content-Disposition": f'attachment; filename="potholes-{_stamp()}.geojson"'},
+    )
+
+
+@router.get(
+    "/potholes.csv",
+    summary="Potholes as CSV (one row per pothole, UTF-8)",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def export_csv(
+    request: Request,
+    _: AnyCaller,
+    status: str | None = None,
+    district: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
+    bbox: str | None = None,
+) -> Response:
+    rows = _rows(request, export_filter(status, district, since, until, bbox))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=list(FLAT_COLUMNS), lineterminator="\n")
+    writer.writeheader()
+    for pothole, order in rows:
+        writer.writerow(flat_properties(pothole, order))
+    return Response(
+        out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="potholes-{_stamp()}.csv"'},
+    )
