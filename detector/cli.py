@@ -25,7 +25,8 @@ def register(app: typer.Typer) -> None:
 
 def _fail(message: str) -> NoReturn:
     typer.echo(f"pothole detect: error: {message}", err=True)
-    raise typer.Exit(2)
+    # SystemExit, not typer.Exit: click swallows Exit's code when the hub runs it with standalone_mode=False.
+    raise SystemExit(2)
 
 
 def parse_roi(text: str) -> tuple[float, float, float, float]:
@@ -116,7 +117,7 @@ def detect(
     summary.run(files, total=total, show_progress=progress)
     summary.report()
     if summary.frames == 0 and summary.skipped:
-        raise typer.Exit(1)
+        raise SystemExit(1)
 
 
 def _overrides(

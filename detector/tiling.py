@@ -17,8 +17,17 @@ import numpy as np
 from detector.postprocess import Decoded, class_aware_keep
 from detector.types import InferenceSettings
 
-__all__ = ["IOS_MERGE", "Window", "merge_windows", "plan_windows", "roi_window_px", "tile_starts"]
+__all__ = [
+    "IOS_MERGE",
+    "SIZE_SLACK",
+    "Window",
+    "merge_windows",
+    "plan_windows",
+    "roi_window_px",
+    "tile_starts",
+]
 
+SIZE_SLACK = 0.1
 IOS_MERGE = 0.6  # intersection / smaller-box area above which boxes from different windows are one pothole
 
 
@@ -61,15 +70,15 @@ def plan_windows(frame_hw: tuple[int, int], settings: InferenceSettings) -> list
     if settings.tile_px is None:
         return [roi]
     roi_w, roi_h = roi.x1_px - roi.x0_px, roi.y1_px - roi.y0_px
-    tile = settings.tile_px
-    if roi_w <= tile and roi_h <= tile:
+    # A side at most SIZE_SLACK longer than a tile gets one stretched tile, not a second, nearly-equal one.
+    tile_w = roi_w if roi_w <= settings.tile_px * (1 + SIZE_SLACK) else settings.tile_px
+    tile_h = roi_h if roi_h <= settings.tile_px * (1 + SIZE_SLACK) else settings.tile_px
+    if tile_w == roi_w and tile_h == roi_h:
         return [roi]  # one tile would be the ROI itself
     windows = [
-        Window(
-            roi.x0_px + x, roi.y0_px + y, roi.x0_px + x + min(tile, roi_w), roi.y0_px + y + min(tile, roi_h)
-        )
-        for y in tile_starts(roi_h, tile, settings.tile_overlap_frac)
-        for x in tile_starts(roi_w, tile, settings.tile_overlap_frac)
+        Window(roi.x0_px + x, roi.y0_px + y, roi.x0_px + x + tile_w, roi.y0_px + y + tile_h)
+        for y in tile_starts(roi_h, tile_h, settings.tile_overlap_frac)
+        for x in tile_starts(roi_w, tile_w, settings.tile_overlap_frac)
     ]
     return [*windows, roi] if settings.full_frame_pass else windows
 
@@ -82,7 +91,15 @@ def merge_windows(
     max_det: int,
     ios_threshold: float = IOS_MERGE,
 ) -> Decoded:
-    """Per-window detections in frame pixels -> one set: NMS, then union of cross-window IoS groups."""
+    """Per-window detections in frame pixels -> one set, best first.
+
+    First boxes from different windows whose intersection covers >= `ios_threshold` of the smaller one are
+    fused (union box, best confidence): seam-cut halves and tile-vs-full duplicates. IoU alone misses
+    those, and plain NMS would keep one half and drop the other. Then class-aware NMS removes what is
+    left of ordinary overlaps.
+    """
+    if len(per_window) != len(windows):
+        raise ValueError(f"per_window has {len(per_window)} entries for {len(windows)} windows")
     sizes = [len(scores) for _, scores, _ in per_window]
     if sum(sizes) == 0:
         return np.zeros((0, 4), np.float32), np.zeros(0, np.float32), np.zeros(0, np.int64)
@@ -90,13 +107,20 @@ def merge_windows(
     scores = np.concatenate([d[1] for d in per_window]).astype(np.float32, copy=False)
     class_ids = np.concatenate([d[2] for d in per_window]).astype(np.int64, copy=False)
     origin = np.repeat(np.arange(len(per_window)), sizes)
-    survivors = class_aware_keep(xyxy, scores, class_ids, iou, max_det=len(scores))
-    groups = _ios_groups(xyxy[survivors], class_ids[survivors], origin[survivors], ios_threshold)
-    return _fuse(xyxy[survivors], scores[survivors], class_ids[survivors], groups, max_det)
+    fused_xyxy, fused_scores, fused_ids = _fuse(
+        xyxy, scores, class_ids, _ios_groups(xyxy, class_ids, origin, ios_threshold)
+    )
+    keep = class_aware_keep(fused_xyxy, fused_scores, fused_ids, iou, max_det)
+    return fused_xyxy[keep], fused_scores[keep], fused_ids[keep]
 
 
-def _ios_groups(xyxy: np.ndarray, class_ids: np.ndarray, origin: np.ndarray, threshold: float) -> np.ndarray:
-    """Union-find label per box: same class, different window, intersection/smaller area >= threshold."""
+def _ios_groups(
+    xyxy: np.ndarray, class_ids: np.ndarray, origin: np.ndarray, threshold: float, block: int = 256
+) -> np.ndarray:
+    """Union-find label per box: same class, different window, intersection/smaller area >= threshold.
+
+    Computed in row blocks so thousands of low-confidence boxes (evaluation runs) stay within memory.
+    """
     n = len(xyxy)
     parent = np.arange(n)
 
@@ -106,27 +130,28 @@ def _ios_groups(xyxy: np.ndarray, class_ids: np.ndarray, origin: np.ndarray, thr
             i = int(parent[i])
         return i
 
-    if n > 1:
-        x1, y1, x2, y2 = (xyxy[:, k].astype(np.float64) for k in range(4))
-        area = (x2 - x1) * (y2 - y1)
-        iw = np.clip(np.minimum(x2[:, None], x2[None]) - np.maximum(x1[:, None], x1[None]), 0, None)
-        ih = np.clip(np.minimum(y2[:, None], y2[None]) - np.maximum(y1[:, None], y1[None]), 0, None)
-        smaller = np.minimum(area[:, None], area[None])
+    x1, y1, x2, y2 = (xyxy[:, k].astype(np.float64) for k in range(4))
+    area = (x2 - x1) * (y2 - y1)
+    for start in range(0, n, block):
+        rows = slice(start, min(start + block, n))
+        iw = np.clip(np.minimum(x2[rows, None], x2[None]) - np.maximum(x1[rows, None], x1[None]), 0, None)
+        ih = np.clip(np.minimum(y2[rows, None], y2[None]) - np.maximum(y1[rows, None], y1[None]), 0, None)
+        smaller = np.minimum(area[rows, None], area[None])
         with np.errstate(divide="ignore", invalid="ignore"):
             ios = np.where(smaller > 0, iw * ih / smaller, 0.0)
         linked = (
-            (ios >= threshold) & (class_ids[:, None] == class_ids[None]) & (origin[:, None] != origin[None])
+            (ios >= threshold)
+            & (class_ids[rows, None] == class_ids[None])
+            & (origin[rows, None] != origin[None])
         )
-        for i, j in zip(*np.nonzero(np.triu(linked, k=1)), strict=True):
-            root_i, root_j = find(int(i)), find(int(j))
+        for i, j in zip(*np.nonzero(linked), strict=True):
+            root_i, root_j = find(int(i) + start), find(int(j))
             if root_i != root_j:
                 parent[max(root_i, root_j)] = min(root_i, root_j)
     return np.array([find(i) for i in range(n)], dtype=np.int64)
 
 
-def _fuse(
-    xyxy: np.ndarray, scores: np.ndarray, class_ids: np.ndarray, groups: np.ndarray, max_det: int
-) -> Decoded:
+def _fuse(xyxy: np.ndarray, scores: np.ndarray, class_ids: np.ndarray, groups: np.ndarray) -> Decoded:
     """One box per group: the union of its boxes, the best confidence and that box's class."""
     roots = np.unique(groups)
     boxes = np.empty((len(roots), 4), np.float32)
@@ -137,5 +162,4 @@ def _fuse(
         boxes[k] = (*xyxy[members, :2].min(axis=0), *xyxy[members, 2:].max(axis=0))
         top = members[np.argmax(scores[members])]
         best_scores[k], best_ids[k] = scores[top], class_ids[top]
-    order = np.argsort(-best_scores, kind="stable")[:max_det]
-    return boxes[order], best_scores[order], best_ids[order]
+    return boxes, best_scores, best_ids

@@ -1,0 +1,44 @@
+"""Detector fixtures: the tiny exported test models and real frames from ../shared."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from tiny_yolo_models import TinyModels, build_test_models
+
+
+@pytest.fixture(scope="session")
+def test_models(shared_dir: Path) -> TinyModels:
+    return build_test_models(shared_dir)
+
+
+@pytest.fixture(scope="session")
+def dynamic_onnx(test_models: TinyModels) -> Path:
+    return test_models.dynamic_onnx
+
+
+@pytest.fixture(scope="session")
+def fixed_onnx(test_models: TinyModels) -> Path:
+    return test_models.fixed_onnx
+
+
+def real_frames(shared_dir: Path, dataset: str, count: int) -> list[tuple[str, np.ndarray]]:
+    """The first `count` val images of a dataset, sorted by name (deterministic)."""
+    paths = sorted((shared_dir / "datasets" / dataset / "images" / "val").glob("*.jpg"))[:count]
+    frames = [(p.name, cv2.imread(str(p))) for p in paths]
+    return [(name, image) for name, image in frames if image is not None]
+
+
+@pytest.fixture(scope="session")
+def dashcam_frames(shared_dir: Path) -> list[tuple[str, np.ndarray]]:
+    """1024x640 forward-camera frames (dnit-rs-es)."""
+    return real_frames(shared_dir, "dnit-rs-es", 4)
+
+
+@pytest.fixture(scope="session")
+def mixed_frames(shared_dir: Path) -> list[tuple[str, np.ndarray]]:
+    """Web photos of assorted sizes (chitholian-potholes)."""
+    return real_frames(shared_dir, "chitholian-potholes", 4)

@@ -1,0 +1,103 @@
+"""ROI and tiles: window planning, merging across seams, and tiled inference on a real frame."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from detector import InferenceSettings, OnnxDetector
+from detector.tiling import Window, merge_windows, plan_windows, roi_window_px, tile_starts
+
+
+def decoded(*rows: tuple[float, float, float, float, float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    array = np.array(rows, np.float32).reshape(-1, 5)
+    return array[:, :4], array[:, 4], np.zeros(len(array), np.int64)
+
+
+@pytest.mark.parametrize(
+    ("length", "tile", "overlap", "starts"),
+    [
+        (640, 640, 0.2, [0]),
+        (500, 640, 0.2, [0]),
+        (1920, 640, 0.2, [0, 427, 853, 1280]),
+        (1080, 640, 0.2, [0, 440]),
+    ],
+    ids=["exact", "shorter", "1080p-wide", "1080p-tall"],
+)
+def test_tile_starts(length: int, tile: int, overlap: float, starts: list[int]) -> None:
+    got = tile_starts(length, tile, overlap)
+    assert got == starts
+    assert got[-1] + min(tile, length) == length  # the last tile ends on the edge
+    assert all(b - a <= tile * (1 - overlap) + 1 for a, b in zip(got, got[1:], strict=False))
+
+
+def test_roi_window() -> None:
+    assert roi_window_px((1080, 1920), None) == Window(0, 0, 1920, 1080, "full")
+    assert roi_window_px((1080, 1920), (0.0, 0.3, 1.0, 1.0)) == Window(0, 324, 1920, 1080, "full")
+
+
+def test_plan_windows_tiles_cover_the_roi() -> None:
+    settings = InferenceSettings(roi_xyxy_frac=(0, 0.4, 1, 1), tile_px=640)
+    windows = plan_windows((1080, 1920), settings)
+    tiles, full = [w for w in windows if w.kind == "tile"], [w for w in windows if w.kind == "full"]
+    assert full == [Window(0, 432, 1920, 1080, "full")]
+    assert len(tiles) == 4 and all(w.y0_px == 432 and w.y1_px == 1080 for w in tiles)  # 648 px: one row
+    covered = np.zeros((1080, 1920), bool)
+    for w in tiles:
+        covered[w.y0_px : w.y1_px, w.x0_px : w.x1_px] = True
+    assert covered[432:].all() and not covered[:432].any()
+    no_full = plan_windows((1080, 1920), InferenceSettings(tile_px=640, full_frame_pass=False))
+    assert all(w.kind == "tile" for w in no_full)
+
+
+def test_seam_cut_pothole_becomes_one_box() -> None:
+    """Two tiles overlap on x in [512, 640); a pothole from x=450 to 700 is cut by both tile edges."""
+    windows = [Window(0, 0, 640, 640), Window(512, 0, 1152, 640)]
+    left = decoded((450, 300, 640, 380, 0.7))  # truncated at the left tile's right edge
+    right = decoded((512, 302, 700, 381, 0.8))  # truncated at the right tile's left edge
+    xyxy, scores, _ = merge_windows([left, right], windows, iou=0.45, max_det=300)
+    assert len(scores) == 1
+    np.testing.assert_allclose(xyxy[0], [450, 300, 700, 381])
+    assert scores[0] == pytest.approx(0.8)
+
+
+def test_tile_and_full_pass_duplicates_merge() -> None:
+    windows = [Window(0, 0, 640, 640), Window(0, 0, 1920, 1080, "full")]
+    tile = decoded((100, 100, 160, 150, 0.6))
+    full = decoded((98, 97, 175, 152, 0.9))
+    xyxy, scores, _ = merge_windows([tile, full], windows, iou=0.45, max_det=300)
+    assert len(scores) == 1 and scores[0] == pytest.approx(0.9)
+    np.testing.assert_allclose(xyxy[0], [98, 97, 175, 152])
+
+
+def test_separate_potholes_stay_separate() -> None:
+    windows = [Window(0, 0, 640, 640), Window(512, 0, 1152, 640)]
+    a = decoded((100, 100, 200, 160, 0.7))
+    b = decoded((900, 100, 1000, 160, 0.8), (560, 400, 600, 430, 0.5))
+    xyxy, scores, _ = merge_windows([a, b], windows, iou=0.45, max_det=300)
+    assert len(scores) == 3 and scores.tolist() == sorted(scores.tolist(), reverse=True)
+
+
+def test_merge_with_nothing() -> None:
+    empty = decoded()
+    xyxy, scores, ids = merge_windows([empty, empty], [Window(0, 0, 10, 10)] * 2, iou=0.45, max_det=300)
+    assert xyxy.shape == (0, 4) and scores.size == 0 and ids.size == 0
+
+
+def test_tiled_and_roi_inference_on_a_real_frame(dynamic_onnx: Path, dashcam_frames: list) -> None:
+    import cv2
+
+    _, image = dashcam_frames[0]
+    frame = cv2.resize(image, (1920, 1080))
+    base = OnnxDetector.load(dynamic_onnx, threads=2)
+    roi = base.with_settings(InferenceSettings(roi_xyxy_frac=(0, 0.5, 1, 1)))
+    for det in roi(frame):
+        assert det.xyxy_px[1] >= 540 - 1e-3 and det.xyxy_px[3] <= 1080
+    tiled = base.with_settings(InferenceSettings(tile_px=640, roi_xyxy_frac=(0, 0.4, 1, 1)))
+    detections = tiled(frame)
+    assert detections
+    for det in detections:
+        x1, y1, x2, y2 = det.xyxy_px
+        assert 0 <= x1 <= x2 <= 1920 and 432 <= y1 <= y2 <= 1080

@@ -1,0 +1,47 @@
+"""The architecture as a test: imports only flow downstream (training -> detector <- api).
+
+Checked on the source (AST), so it holds for code that is never imported in tests; a package folder that
+does not exist yet simply has nothing to check.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FORBIDDEN: dict[str, set[str]] = {
+    "detector": {"fastapi", "starlette", "sqlmodel", "sqlalchemy", "torch", "ultralytics", "api", "training"},
+    "api": {"torch", "ultralytics", "training"},
+    "api/geo": {"fastapi", "sqlmodel", "sqlalchemy"},
+}
+
+
+def imported_roots(path: Path) -> set[str]:
+    """Top-level names of absolute imports (ast.Import / ImportFrom with level 0) anywhere in the file."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    roots: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            roots.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            roots.add(node.module.split(".")[0])
+    return roots
+
+
+@pytest.mark.parametrize(("package", "forbidden"), FORBIDDEN.items(), ids=list(FORBIDDEN))
+def test_layer_never_imports_upstream(package: str, forbidden: set[str]) -> None:
+    offenders = {
+        str(p.relative_to(ROOT)): imported_roots(p) & forbidden for p in (ROOT / package).rglob("*.py")
+    }
+    assert not {path: bad for path, bad in offenders.items() if bad}
+
+
+def test_checker_sees_nested_and_function_level_imports(tmp_path: Path) -> None:
+    sample = tmp_path / "m.py"
+    sample.write_text(
+        "import os\ndef f():\n    import torch.nn\n    from ultralytics import YOLO\nfrom . import x\n"
+    )
+    assert imported_roots(sample) == {"os", "torch", "ultralytics"}
