@@ -1,0 +1,123 @@
+"""Evaluate an ONNX model THROUGH `detector/`, the production path, with the model's own settings.
+
+The model's tiling / ROI / NMS settings come from its ONNX metadata, exactly as the service runs it; only
+the confidence floor is lowered (to EVAL_CONF) so the whole precision-recall curve exists for mAP.
+Precision, recall and F1 are then read at the model's operating confidence, which `operating_conf`
+chooses on a validation split (best F1) and the exporter stores in the model: never chosen on test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from training.data import label_path_for, read_data_yaml, split_images
+from training.metrics import DetectionTally, Metrics, best_f1_conf, summarise
+
+__all__ = ["EVAL_CONF", "EvaluationError", "ground_truth", "tally_split", "evaluate", "operating_conf"]
+
+EVAL_CONF = 0.001  # the floor ultralytics' validator uses: mAP needs the low-confidence tail
+
+Progress = Callable[[Iterable, str], Iterable]
+
+
+class EvaluationError(ValueError):
+    """The data or the model cannot be evaluated (the message names which)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SplitResult:
+    data_yaml: Path
+    split: str
+    metrics: Metrics
+
+
+def ground_truth(image_path: Path, frame_wh: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """YOLO labels of one image -> (xyxy frame px (M, 4), class ids (M,)); no file = a negative."""
+    label_path = label_path_for(image_path)
+    rows = []
+    if label_path.exists():
+        rows = [line.split() for line in label_path.read_text().splitlines() if line.strip()]
+    if not rows:
+        return np.zeros((0, 4), np.float32), np.zeros(0, np.int64)
+    values = np.asarray(rows, dtype=np.float64)
+    width_px, height_px = frame_wh
+    cx, cy, w, h = (
+        values[:, 1] * width_px,
+        values[:, 2] * height_px,
+        values[:, 3] * width_px,
+        values[:, 4] * height_px,
+    )
+    xyxy = np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], axis=1).astype(np.float32)
+    return xyxy, values[:, 0].astype(np.int64)
+
+
+def _split_paths(data_yaml: Path, split: str) -> list[Path]:
+    config = read_data_yaml(data_yaml)
+    if config.get(split) is None:
+        raise EvaluationError(f"--split {split}: {data_yaml} has no '{split}' entry")
+    images = split_images(config, split)
+    if not images:
+        raise EvaluationError(f"--split {split}: {data_yaml} lists no images")
+    return images
+
+
+def tally_split(
+    detector, data_yamls: list[Path], split: str, progress: Progress | None = None
+) -> DetectionTally:
+    """Run `detector` (an OnnxDetector, its settings as the service uses them) over the split's images."""
+    low_conf = detector.with_settings(detector.settings.with_overrides(conf=EVAL_CONF))
+    tally = DetectionTally()
+    for data_yaml in data_yamls:
+        images = _split_paths(data_yaml, split)
+        iterator = progress(images, f"{data_yaml.parent.name}/{split}") if progress else images
+        for image_path in iterator:
+            image = cv2.imread(str(image_path), cv2.IMREAD_COLOR)
+            if image is None:
+                raise EvaluationError(f"{image_path}: image does not decode")
+            detections = low_conf(image)
+            true_xyxy, true_cls = ground_truth(image_path, (image.shape[1], image.shape[0]))
+            tally.add(
+                np.asarray([d.xyxy_px for d in detections], np.float32).reshape(-1, 4),
+                np.asarray([d.confidence for d in detections], np.float32),
+                np.asarray([d.class_id for d in detections], np.int64),
+                true_xyxy,
+                true_cls,
+            )
+    return tally
+
+
+def load_detector(weights: Path, threads: int | None = None):
+    from detector import OnnxDetector
+
+    return OnnxDetector.load(weights, threads=threads)
+
+
+def evaluate(
+    weights: Path,
+    data_yamls: list[Path],
+    split: str,
+    *,
+    conf: float | None = None,
+    threads: int | None = None,
+    progress: Progress | None = None,
+) -> Metrics:
+    """mAP over the curve and P/R/F1 at `conf` (default: the operating confidence stored in the model)."""
+    detector = load_detector(weights, threads)
+    tally = tally_split(detector, data_yamls, split, progress)
+    return summarise(tally, detector.settings.conf if conf is None else conf)
+
+
+def operating_conf(
+    detector, data_yamls: list[Path], split: str = "val", progress: Progress | None = None
+) -> tuple[float, Metrics]:
+    """Best-F1 confidence on a validation split, and the metrics there at that confidence."""
+    if split == "test":
+        raise EvaluationError("the operating confidence is chosen on val, never on test")
+    tally = tally_split(detector, data_yamls, split, progress)
+    conf = round(best_f1_conf(tally), 3)
+    return conf, summarise(tally, conf)

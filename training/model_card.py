@@ -1,0 +1,216 @@
+"""The model card beside every promoted model: what it was trained on, under which licences, how it
+scores per dataset, how fast it runs here, and the commands that reproduce it.
+
+Licences are read from each dataset's PROVENANCE.md ("License" section), because they differ between
+datasets and a model inherits the obligations of its data.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import subprocess
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from training.data import read_data_yaml
+from training.metrics import Metrics
+
+__all__ = ["CardFacts", "dataset_licence", "plot_training_curves", "render_card", "git_commit"]
+
+TARGET_MAP50 = {"chitholian-potholes": 0.70, "dnit-rs-es": 0.40}
+INT8_MAX_DROP = 0.02
+KNOWN_LICENCES = {
+    "chitholian-potholes": (
+        "ODbL v1.0 (Roboflow dataset card of Chitholian's 'Annotated Potholes Image Dataset', Kaggle "
+        "DOI 10.34740/kaggle/dsv/973710); the repository it was taken from (tamagusko/pothole-detection) is "
+        "CC BY-NC-ND 4.0 and may claim to cover the copy: check licensing before any commercial use."
+    ),
+    "dnit-rs-es": (
+        "MIT (Copyright (c) 2020 Bianka Passos, biankatpas/Cracks-and-Potholes-in-Road-Images-Dataset; "
+        "Mendeley Data doi:10.17632/t576ydh9v8.4; images from Brazil's DNIT)."
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class CardFacts:
+    model_id: str
+    onnx_name: str
+    int8_name: str | None
+    settings_json: str
+    training: dict
+    test_metrics: dict[str, Metrics]  # dataset name -> FP32 test metrics
+    int8_metrics: dict[str, Metrics] = field(default_factory=dict)
+    speed_ms: dict[str, float] = field(default_factory=dict)
+    commands: dict[str, str] = field(default_factory=dict)
+    curves_png: str | None = None
+    previous: dict[str, Metrics] = field(default_factory=dict)
+    previous_id: str | None = None
+    train_hours: float | None = None
+
+
+def dataset_licence(data_yaml: Path) -> str:
+    """The "License" section of the dataset's PROVENANCE.md, or what we know of it by name."""
+    folders = [data_yaml.parent]
+    try:
+        folders.insert(0, Path(read_data_yaml(data_yaml)["path"]))
+    except (OSError, ValueError):
+        pass
+    for folder in folders:
+        provenance = folder / "PROVENANCE.md"
+        if provenance.exists():
+            found = re.search(r"^## Licen[cs]e[^\n]*\n(.*?)(?=^## |\Z)", provenance.read_text(), re.M | re.S)
+            if found:
+                return " ".join(found.group(1).split())
+    for name, text in KNOWN_LICENCES.items():
+        if any(name in str(folder) for folder in folders):
+            return text
+    return "unknown: no PROVENANCE.md beside the data; check the licence before using this model"
+
+
+def git_commit(project_root: Path) -> str:
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=project_root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=project_root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return f"{commit}{' (with uncommitted changes)' if dirty else ''}"
+
+
+def read_results_csv(results_csv: Path) -> dict[str, list[float]]:
+    with results_csv.open() as handle:
+        rows = list(csv.DictReader(handle))
+    columns: dict[str, list[float]] = {}
+    for row in rows:
+        for key, value in row.items():
+            try:
+                columns.setdefault(key.strip(), []).append(float(value))
+            except (TypeError, ValueError):
+                continue
+    return columns
+
+
+def plot_training_curves(results_csv: Path, out_png: Path) -> Path:
+    """Losses per epoch (and mAP where the run validated) from results.csv; Agg backend, no font fetch."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    columns = read_results_csv(results_csv)
+    epochs = columns.get("epoch", [])
+    figure, (loss_axis, map_axis) = plt.subplots(1, 2, figsize=(10, 4))
+    for key in ("train/box_loss", "train/cls_loss", "train/dfl_loss"):
+        if key in columns:
+            loss_axis.plot(epochs, columns[key], label=key.split("/")[1])
+    loss_axis.set(xlabel="epoch", ylabel="loss", title="training loss")
+    loss_axis.legend()
+    for key in ("metrics/mAP50(B)", "metrics/mAP50-95(B)"):
+        values = columns.get(key, [])
+        points = [(e, v) for e, v in zip(epochs, values, strict=False) if v > 0]
+        if points:
+            map_axis.plot(*zip(*points, strict=True), marker="o", label=key.split("/")[1])
+    map_axis.set(xlabel="epoch", ylabel="mAP", title="val mAP (epochs that validated)")
+    if map_axis.lines:
+        map_axis.legend()
+    figure.tight_layout()
+    out_png.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(out_png, dpi=80)
+    plt.close(figure)
+    return out_png
+
+
+def _metrics_rows(title: str, metrics: dict[str, Metrics]) -> list[str]:
+    rows = [
+        f"| {title} | images | boxes | mAP50 | mAP50-95 | precision | recall | F1 | conf |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, m in metrics.items():
+        rows.append(
+            f"| {name} | {m.images} | {m.boxes} | {m.map50:.3f} | {m.map50_95:.3f} | {m.precision:.3f} "
+            f"| {m.recall:.3f} | {m.f1:.3f} | {m.conf:.3f} |"
+        )
+    return rows
+
+
+def _target_lines(facts: CardFacts) -> list[str]:
+    """Issue 3's targets, reached or not, so the card says plainly where the model stands."""
+    lines = []
+    for name, target in TARGET_MAP50.items():
+        if name in facts.test_metrics:
+            value = facts.test_metrics[name].map50
+            lines.append(
+                f"- {name} test mAP50 {value:.3f} vs target {target:.2f}: "
+                f"{'reached' if value >= target else 'NOT reached'}"
+            )
+    for name, fp32 in facts.test_metrics.items():
+        if name in facts.int8_metrics:
+            drop = fp32.map50 - facts.int8_metrics[name].map50
+            lines.append(
+                f"- {name} INT8 mAP50 drop {drop:+.3f} vs allowed {INT8_MAX_DROP:.2f}: "
+                f"{'within' if drop <= INT8_MAX_DROP else 'OUTSIDE'}"
+            )
+    return ["## Targets", "", *lines, ""] if lines else []
+
+
+def render_card(facts: CardFacts, project_root: Path) -> str:
+    """Markdown model card."""
+    training = facts.training
+    sources = [Path(p) for p in training.get("source_data", [])]
+    dataset_files = [Path(p) for p in training.get("datasets", [])] or sources
+    op = training.get("operating_point", {})
+    lines = [
+        f"# Model card: {facts.model_id}",
+        "",
+        f"- Promoted: {datetime.now(UTC):%Y-%m-%d %H:%M UTC}; project commit {git_commit(project_root)}",
+        f"- Files: `{facts.onnx_name}` (FP32)"
+        + (f", `{facts.int8_name}` (static INT8, QDQ per-channel)" if facts.int8_name else ""),
+        f"- Architecture: `{training.get('model') or 'unknown'}` (ultralytics YOLO, single class `pothole`), "
+        f"trained from scratch (random init, no pretrained weights)",
+        f"- Training: imgsz {training.get('imgsz')}, epochs {training.get('epochs_done', '?')} of "
+        f"{training.get('epochs')} planned (time-boxed runs stop early), batch {training.get('batch')}, "
+        f"seed {training.get('seed')}"
+        + (f", {facts.train_hours:.2f} h on this CPU" if facts.train_hours else ""),
+        f"- Inference settings (ONNX metadata `pothole_settings`): `{facts.settings_json}`",
+        f"- Operating confidence {op.get('conf', '?')}: best F1 ({op.get('f1', '?')}) on the **val** splits, "
+        "never chosen on test"
+        + (f" (val: P {op['precision']}, R {op['recall']}, mAP50 {op['map50']})" if "map50" in op else ""),
+        "",
+        "## Data and licences",
+        "",
+    ]
+    for data_yaml in dataset_files:
+        lines.append(f"- `{data_yaml}`: {dataset_licence(data_yaml)}")
+    lines += ["", "## Test metrics (through `detector/`, the production path, model's own settings)", ""]
+    lines += _metrics_rows("FP32 test split", facts.test_metrics)
+    if facts.int8_metrics:
+        lines += ["", *_metrics_rows("INT8 test split", facts.int8_metrics)]
+    if facts.previous:
+        lines += ["", *_metrics_rows(f"previous model {facts.previous_id}", facts.previous)]
+    lines += [
+        "",
+        "mAP from ultralytics' `ap_per_class` (COCO-style 101-point interpolation over 10 IoU "
+        "thresholds); precision / recall / F1 read at the operating confidence.",
+        "",
+    ]
+    lines += _target_lines(facts)
+    if facts.speed_ms:
+        lines += ["## Speed on this CPU", ""]
+        lines += [f"- {name}: {value:.1f} ms" for name, value in facts.speed_ms.items()]
+        lines += ["", "(measured while the machine was shared; treat as an upper bound)", ""]
+    if facts.curves_png:
+        lines += ["## Training curves", "", f"![training curves]({facts.curves_png})", ""]
+    lines += ["## Reproduce", ""]
+    for name, command in facts.commands.items():
+        lines += [f"{name}:", "```bash", command, "```"]
+    return "\n".join(lines) + "\n"
