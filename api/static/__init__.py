@@ -2,7 +2,8 @@
 
 Same origin means the app needs no CORS and no second server; the app is a single page with hash
 routes, so `/` is its only HTML URL and everything else lives under `/web/` (no catch-all route that
-could shadow API paths registered later).
+could shadow API paths registered later). `GET /web/session` tells the app who its key belongs to
+(role and crew name), which it needs to show a crew its own orders and the actions it may take.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
+
+from api.auth.deps import AnyCaller
 
 __all__ = ["DIST_DIR", "mount_web"]
 
@@ -44,6 +48,13 @@ Build the app with <code>make web</code> (needs <code>npm</code>), then reload t
 </body></html>"""
 
 
+class WebSession(BaseModel):
+    """Who the caller's key belongs to: `name` is the crew id of a crew key (its orders' assignee)."""
+
+    name: str
+    role: str
+
+
 def mount_web(app: FastAPI, dist_dir: Path = DIST_DIR) -> None:
     """Add `GET /` (the app shell) and `/web/*` (its modules, styles and vendored Leaflet) to `app`.
 
@@ -59,6 +70,8 @@ def mount_web(app: FastAPI, dist_dir: Path = DIST_DIR) -> None:
         "Referrer-Policy": "no-referrer",
     }
 
+    _add_session_route(app)
+
     @app.get("/", include_in_schema=False)
     def web_app() -> Response:
         if not index.is_file():
@@ -66,3 +79,12 @@ def mount_web(app: FastAPI, dist_dir: Path = DIST_DIR) -> None:
         return FileResponse(index, media_type="text/html", headers=headers)
 
     app.mount("/web", StaticFiles(directory=dist_dir / "web", check_dir=False), name="web")
+
+
+def _add_session_route(app: FastAPI) -> None:
+    """Who is calling, through the backend's own key check (one source of truth for keys)."""
+
+    @app.get("/web/session", response_model=WebSession, tags=["web app"],
+             summary="The signed-in key's crew name and role (for the web app)")
+    def get_web_session(principal: AnyCaller) -> WebSession:
+        return WebSession(name=principal.name, role=str(principal.role))

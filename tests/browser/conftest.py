@@ -105,16 +105,25 @@ def _create_key(env: dict[str, str], role: str, name: str) -> str:
     return done.stdout.strip().splitlines()[-1]
 
 
-def _seed(base_url: str) -> tuple[int, ...]:
+def _seed(base_url: str, crew_name: str) -> tuple[int, ...]:
+    """Sightings that confirm potholes (one high-confidence sighting each), then, as a manager would,
+    assign their work orders to the crew."""
     now = datetime.now(UTC)
     items = [_sighting(i, lat, lon, now - timedelta(days=3 - i, minutes=5))
              for i, (lat, lon) in enumerate(SEED_FIXES)]
     with httpx.Client(base_url=base_url, headers={"X-API-Key": ADMIN_KEY}, timeout=60) as client:
         answer = client.post("/v1/sightings", json={"vehicle_id": "bus-7", "items": items})
         answer.raise_for_status()
-    results = answer.json()["results"]
-    assert all(r["status"] == "created" for r in results), results
-    return tuple(sorted({int(r["pothole_id"]) for r in results}))
+        results = answer.json()["results"]
+        assert all(r["status"] == "created" for r in results), results
+        pothole_ids = tuple(sorted({int(r["pothole_id"]) for r in results}))
+        for pothole_id in pothole_ids:
+            order = client.get(f"/v1/potholes/{pothole_id}").json()["work_order"]
+            assert order is not None, f"pothole {pothole_id} got no work order"
+            assigned = client.patch(f"/v1/work-orders/{order['id']}",
+                                    json={"status": "assigned", "assignee": crew_name, "note": "seeded"})
+            assigned.raise_for_status()
+    return pothole_ids
 
 
 @pytest.fixture(scope="session")
@@ -155,7 +164,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, chromium_path: str) -> Iter
         _wait_healthy(base_url, process, log_path)
         crew_key = _create_key(env, "crew", "crew-1")
         manager_key = _create_key(env, "manager", "manager-1")
-        pothole_ids = _seed(base_url)
+        pothole_ids = _seed(base_url, "crew-1")
         yield Server(base_url, ADMIN_KEY, crew_key, "crew-1", manager_key, pothole_ids)
     finally:
         process.terminate()

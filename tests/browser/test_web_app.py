@@ -29,7 +29,7 @@ def test_sign_in_shows_the_queue_in_route_order(crew_page: Any, server: Server, 
     items = crew_page.locator(".queue-item")
     assert items.count() == len(server.pothole_ids)
     with server.client(server.crew_key) as api:
-        queue = api.get("/v1/queue", params={"format": "json"}).json()
+        queue = api.get("/v1/queue", params={"format": "json", "crew": server.crew_name}).json()
     listed = [int(x) for x in items.evaluate_all("els => els.map(e => e.dataset.potholeId)")]
     assert listed == [int(x["pothole_id"]) for x in (queue["items"] if isinstance(queue, dict) else queue)]
     assert crew_page.locator(".leaflet-marker-icon.pin, .marker-cluster").count() >= 1

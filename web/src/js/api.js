@@ -18,6 +18,36 @@ export function storeKey(key) {
 
 export function forgetKey() {
   sessionStorage.removeItem(KEY_STORAGE);
+  sessionStorage.removeItem(WHO_STORAGE);
+}
+
+const WHO_STORAGE = "pw.session";
+
+/** {name, role} of the signed-in key (from GET /web/session), kept beside the key. */
+export function who() {
+  try {
+    return JSON.parse(sessionStorage.getItem(WHO_STORAGE) ?? "null");
+  } catch {
+    return null;
+  }
+}
+
+export function storeWho(session) {
+  sessionStorage.setItem(WHO_STORAGE, JSON.stringify({ name: session.name, role: session.role }));
+}
+
+let schemaCache = null;
+
+/** Whether the server's request model `schema` has `field` (from its OpenAPI document), so the app can
+ * offer optional features (such as a repair photo) only where the server stores them. */
+export async function serverAccepts(schema, field) {
+  try {
+    schemaCache ??= fetch("/openapi.json", { cache: "no-store", credentials: "omit" }).then((r) => (r.ok ? r.json() : {}));
+    const doc = await schemaCache;
+    return Boolean(doc?.components?.schemas?.[schema]?.properties?.[field]);
+  } catch {
+    return false;
+  }
 }
 
 /** FastAPI answers {"detail": "..."} or, for validation, {"detail": [{loc, msg}, ...]}. */

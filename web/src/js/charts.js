@@ -9,12 +9,12 @@ const PALETTE = ["#003f8a", "#c0392b", "#1e7b34", "#8a5a00", "#5b2a86", "#006d77
 export function barChart(rows, { title, color = PALETTE[0] } = {}) {
   const sorted = [...rows].sort((a, b) => b.value - a.value);
   const max = Math.max(1, ...sorted.map((r) => r.value));
-  const rowH = 26;
-  const labelW = 130;
-  const width = 420;
+  const rowH = 28;
+  const labelW = 120;
+  const width = 340;
   const height = Math.max(rowH, sorted.length * rowH) + 4;
   const svg = s("svg", {
-    viewBox: `0 0 ${width} ${height}`, class: "chart", role: "img",
+    viewBox: `0 0 ${width} ${height}`, width, height, class: "chart", role: "img",
     "aria-label": `${title}: ${sorted.map((r) => `${r.label} ${r.value}`).join(", ")}`,
   });
   sorted.forEach((r, i) => {
@@ -30,16 +30,14 @@ export function barChart(rows, { title, color = PALETTE[0] } = {}) {
 }
 
 /** labels: x categories; series: [{name, values}] drawn as grouped columns with a legend. */
-export function columnChart(labels, series, { title } = {}) {
-  const width = 460;
-  const height = 220;
+export function columnChart(labels, series, { title, width = 380, height = 200 } = {}) {
   const pad = { l: 36, r: 8, t: 24, b: 36 };
   const max = Math.max(1, ...series.flatMap((x) => x.values));
   const groupW = (width - pad.l - pad.r) / Math.max(1, labels.length);
   const barW = Math.max(2, (groupW - 6) / Math.max(1, series.length));
   const yOf = (v) => pad.t + (height - pad.t - pad.b) * (1 - v / max);
   const svg = s("svg", {
-    viewBox: `0 0 ${width} ${height}`, class: "chart", role: "img",
+    viewBox: `0 0 ${width} ${height}`, width, height, class: "chart", role: "img",
     "aria-label": `${title}: ${series.map((x) => `${x.name} ${x.values.join(", ")}`).join("; ")}`,
   });
   svg.append(s("line", { x1: pad.l, x2: width - pad.r, y1: yOf(0), y2: yOf(0), class: "chart-axis" }));

@@ -1,11 +1,14 @@
 // The detail panel: photo crop (authorised fetch -> blob URL), size, sightings over time, the priority
 // breakdown, the work-order history, and the crew actions that PATCH the order without a reload.
-import { ApiError, getBlobUrl, getJson, patchJson } from "./api.js";
+import { ApiError, getBlobUrl, getJson, patchJson, serverAccepts, who } from "./api.js";
 import { columnChart } from "./charts.js";
 import { clear, h, toast } from "./dom.js";
 import { formatDate, formatDateTime, formatNumber, language, statusLabel, t } from "./i18n.js";
 import { displayStatus, districtName, potholeFrom, roadName } from "./model.js";
 import { actionsFor, pathTo, photoToJpegB64 } from "./workflow.js";
+
+/** The PATCH field a server that stores repair photos declares (JPEG, base64). */
+const PHOTO_FIELD = "photo_jpeg_b64";
 
 function photoPath(raw, id) {
   const photos = Array.isArray(raw.photos) ? raw.photos : [];
@@ -135,7 +138,7 @@ export function createDetail(panel, { onChanged, onClose }) {
     return h("section", { class: "detail-section", "aria-labelledby": "sightings-title" },
       h("h3", { id: "sightings-title" }, t("sightings_over_time")),
       columnChart(days.map(([d]) => formatDate(d)), [{ name: t("seen"), values: days.map(([, n]) => n) }],
-        { title: t("sightings_over_time") }));
+        { title: t("sightings_over_time"), width: 380, height: 140 }));
   }
 
   async function history(order) {
@@ -161,11 +164,14 @@ export function createDetail(panel, { onChanged, onClose }) {
   function actions(p) {
     const order = p.order;
     const section = h("section", { class: "detail-section actions", "aria-labelledby": "actions-title" },
-      h("h3", { id: "actions-title" }, t("actions")));
+      h("h3", { id: "actions-title", tabindex: "-1" }, t("actions")));
     if (!order?.id) return section;
-    const available = actionsFor(order.status);
+    section.append(h("p", {}, order.assignee ? t("assigned_to", { who: order.assignee }) : t("not_assigned")));
+    const session = who();
+    const available = actionsFor(order, session);
     if (!available.length) {
-      section.append(h("p", { class: "muted" }, t("no_actions")));
+      const mine = session?.role !== "crew" || order.assignee === session.name;
+      section.append(h("p", { class: "muted" }, mine ? t("no_actions") : t("not_your_order")));
       return section;
     }
     const buttons = h("div", { class: "action-buttons" });
@@ -180,33 +186,45 @@ export function createDetail(panel, { onChanged, onClose }) {
     return section;
   }
 
-  function showForm(slot, order, action) {
-    const isReject = action.key === "reject";
-    const note = h("textarea", { id: "action-note", rows: 2, required: isReject });
-    const file = isReject ? null : h("input", { id: "repair-photo", type: "file", accept: "image/*", capture: "environment" });
+  async function showForm(slot, order, action) {
+    const kind = action.key; // assign | repaired | reject
+    const note = h("textarea", { id: "action-note", rows: 2, required: kind === "reject" });
+    const assignee = kind === "assign"
+      ? h("input", { id: "action-assignee", type: "text", required: true, value: order.assignee ?? "", autocomplete: "off" })
+      : null;
+    const photoStored = kind === "repaired" && (await serverAccepts("WorkOrderPatch", PHOTO_FIELD));
+    const file = kind === "repaired"
+      ? h("input", { id: "repair-photo", type: "file", accept: "image/*", capture: "environment", disabled: !photoStored })
+      : null;
     const error = h("p", { class: "error", role: "alert", hidden: true });
+    const confirmLabel = { assign: t("confirm_assign"), repaired: t("confirm_repaired"), reject: t("confirm_reject") }[kind];
     const form = h("form", { class: "action-form", novalidate: true },
-      file ? h("label", { for: "repair-photo" }, t("repair_photo")) : null, file,
-      h("label", { for: "action-note" }, isReject ? t("reject_reason") : t("note")), note, error,
+      assignee ? [h("label", { for: "action-assignee" }, t("assignee")), assignee] : null,
+      file ? [h("label", { for: "repair-photo" }, t("repair_photo")), file,
+        photoStored ? null : h("p", { class: "muted" }, t("photo_not_stored"))] : null,
+      h("label", { for: "action-note" }, kind === "reject" ? t("reject_reason") : t("note")), note, error,
       h("div", { class: "action-buttons" },
-        h("button", { type: "submit", class: `btn ${isReject ? "btn-danger" : "btn-primary"}`, id: "action-confirm" },
-          isReject ? t("confirm_reject") : t("confirm_repaired")),
+        h("button", { type: "submit", class: `btn ${kind === "reject" ? "btn-danger" : "btn-primary"}`, id: "action-confirm" },
+          confirmLabel),
         h("button", { type: "button", class: "btn btn-quiet", onclick: () => clear(slot) }, t("cancel"))));
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
       const text = note.value.trim();
-      if (isReject && !text) {
-        error.textContent = t("reason_required");
+      const missing = kind === "reject" && !text ? [note, t("reason_required")]
+        : assignee && !assignee.value.trim() ? [assignee, t("assignee_required")] : null;
+      if (missing) {
+        error.textContent = missing[1];
         error.hidden = false;
-        note.focus();
+        missing[0].focus();
         return;
       }
       const extra = { note: text || undefined };
-      if (file?.files?.[0]) extra.photo_jpeg_b64 = await photoToJpegB64(file.files[0]);
+      if (assignee) extra.assignee = assignee.value.trim();
+      if (photoStored && file?.files?.[0]) extra[PHOTO_FIELD] = await photoToJpegB64(file.files[0]);
       await apply(order, action.target, extra);
     });
     clear(slot).append(form);
-    note.focus();
+    (assignee ?? note).focus();
   }
 
   /** PATCH the order to `target`, walking intermediate statuses when the server needs them (409). */
@@ -231,7 +249,7 @@ export function createDetail(panel, { onChanged, onClose }) {
       current = { pothole: potholeFrom(raw), raw };
       onChanged(current.pothole);
       await render();
-      panel.querySelector("#actions-title")?.focus?.();
+      panel.querySelector("#actions-title")?.focus();
     } catch (err) {
       toast(t("update_failed", { message: err.message }), "error");
       buttons.forEach((b) => { b.disabled = false; });

@@ -1,6 +1,6 @@
 // Wires the views together: sign-in, hash routing (#/queue, #/manager, #/settings), the map <-> queue
 // selection, the detail panel and settings. The key lives in sessionStorage and travels only as X-API-Key.
-import { ApiError, apiKey, forgetKey, getJson, query, storeKey } from "./api.js";
+import { ApiError, apiKey, forgetKey, getJson, query, storeKey, storeWho, who } from "./api.js";
 import { createDetail } from "./detail.js";
 import { h, toast } from "./dom.js";
 import { applyStatic, language, setLanguage, t } from "./i18n.js";
@@ -31,11 +31,19 @@ function showView(name) {
   const signedIn = name !== "signin";
   $("tabs").hidden = !signedIn;
   $("sign-out").hidden = !signedIn;
+  const me = who();
+  $("whoami").hidden = !signedIn || !me;
+  $("whoami").textContent = me ? t("signed_in_as", { name: me.name, role: me.role }) : "";
   document.body.dataset.view = name;
 }
 
+const APP_ROLES = new Set(["crew", "manager", "admin"]);
+
+/** The key's owner, or an ApiError (401 unknown key); vehicles' keys are refused here, not by the server. */
 async function checkKey(key) {
-  await getJson(`/v1/queue${query({ format: "json", limit: 1 })}`, { key });
+  const session = await getJson("/web/session", { key });
+  if (!APP_ROLES.has(session.role)) throw new ApiError(403, session.role);
+  return session;
 }
 
 async function signIn(event) {
@@ -50,16 +58,19 @@ async function signIn(event) {
     input.focus();
     return;
   }
+  let session;
   try {
-    await checkKey(key);
+    session = await checkKey(key);
   } catch (err) {
     error.textContent = !(err instanceof ApiError) ? t("network_error", { message: err.message })
-      : err.status === 403 ? t("key_no_role") : err.status === 401 ? t("key_refused") : t("load_failed", { message: err.message });
+      : err.status === 403 ? t("key_no_role", { role: err.message })
+        : err.status === 401 ? t("key_refused") : t("load_failed", { message: err.message });
     error.hidden = false;
     input.select();
     return;
   }
   storeKey(key);
+  storeWho(session);
   input.value = "";
   if (location.hash === "#/queue") route();
   else location.hash = "#/queue";
@@ -73,7 +84,10 @@ function signOut() {
 
 function ensureWorkViews() {
   if (state.map) return;
-  state.map = createMap($("map"), { onSelect: select });
+  state.map = createMap($("map"), {
+    onSelect: select,
+    panOffsetPx: () => (window.innerWidth > 760 ? Math.min(460, window.innerWidth) / 2 : 0),
+  });
   state.queue = createQueue($("queue-list"), $("queue-summary"), { onSelect: select });
   state.detail = createDetail($("detail"), {
     onChanged: (p) => {
@@ -113,17 +127,22 @@ async function loadWork() {
     });
   }
   const { routeFrom } = settings();
+  const me = who();
+  const crew = me?.role === "crew" ? me.name : undefined; // a crew's queue is its own orders
   try {
-    const queueBody = await getJson(`/v1/queue${query({ format: "json", route_from: routeFrom })}`);
+    const queueBody = await getJson(`/v1/queue${query({ format: "json", crew, route_from: routeFrom, limit: 500 })}`);
     const entries = queueFrom(queueBody);
     let all = [];
     try {
-      all = potholesFrom(await getJson(`/v1/potholes${query({ limit: 2000 })}`));
+      all = potholesFrom(await getJson(`/v1/potholes${query({ limit: 1000 })}`));
     } catch (err) {
       if (!(err instanceof ApiError)) throw err;
     }
     state.potholes = new Map(all.map((p) => [p.id, p]));
-    for (const e of entries) state.potholes.set(e.id, { ...state.potholes.get(e.id), ...e, order: e.order ?? state.potholes.get(e.id)?.order });
+    for (const e of entries) {
+      const known = state.potholes.get(e.id); // the full record (context, size) with the queue's order
+      state.potholes.set(e.id, known ? { ...known, order: e.order ?? known.order } : e);
+    }
     const merged = entries.map((e) => state.potholes.get(e.id));
     state.queue.setEntries(merged);
     state.map.setPotholes([...state.potholes.values()].filter((p) => Number.isFinite(p.lat) && Number.isFinite(p.lon)));
@@ -201,6 +220,8 @@ function route() {
 function rerenderLanguage() {
   applyStatic(document);
   if (!apiKey()) return;
+  const me = who();
+  if (me) $("whoami").textContent = t("signed_in_as", { name: me.name, role: me.role });
   renderLegend();
   state.queue?.render();
   if (state.potholes.size) state.map.setPotholes([...state.potholes.values()]);

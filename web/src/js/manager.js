@@ -96,7 +96,7 @@ export async function renderManager(container) {
       return;
     }
     try {
-      stats = statsFromPotholes(potholesFrom(await getJson("/v1/potholes?limit=5000")));
+      stats = statsFromPotholes(potholesFrom(await getJson("/v1/potholes?limit=1000")));
     } catch (inner) {
       clear(container).append(h("p", { class: "error", role: "alert" }, t("load_failed", { message: inner.message })));
       return;

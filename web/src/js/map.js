@@ -34,7 +34,8 @@ function featureName(props) {
     props.EMD_KOR_NM || props.emd_nm || props.NAME || props.code || "";
 }
 
-export function createMap(element, { onSelect }) {
+/** `panOffsetPx()`: how far right of centre a selected marker should sit (the detail panel covers the right). */
+export function createMap(element, { onSelect, panOffsetPx = () => 0 }) {
   const map = L.map(element, { zoomControl: true, keyboard: true, minZoom: 8, maxZoom: 19 })
     .setView(DEFAULT_CENTRE, 11);
   const panes = {};
@@ -53,7 +54,7 @@ export function createMap(element, { onSelect }) {
 
   function icon(p) {
     const status = displayStatus(p);
-    const prio = p.order?.priority ?? "?";
+    const prio = Number.isInteger(p.order?.priority) ? p.order.priority : "?";
     const cls = ["pin", `prio-${prio}`, `st-${status}`, p.id === selectedId ? "selected" : ""].join(" ");
     return L.divIcon({ className: cls, html: `<span>${prio}</span>`, iconSize: [30, 30], iconAnchor: [15, 15] });
   }
@@ -97,7 +98,10 @@ export function createMap(element, { onSelect }) {
     if (!marker) return;
     marker.setIcon(icon(marker.pothole));
     if (pan) {
-      clusters.zoomToShowLayer(marker, () => map.panTo(marker.getLatLng(), { animate: true }));
+      clusters.zoomToShowLayer(marker, () => {
+        const centre = map.project(marker.getLatLng()).add([panOffsetPx(), 0]);
+        map.panTo(map.unproject(centre), { animate: true });
+      });
     }
   }
 

@@ -29,11 +29,17 @@ export function pathTo(from, to, next = NEXT) {
   return null;
 }
 
-/** The crew actions offered in a status: each names its target status. */
-export function actionsFor(status) {
+/** The actions a caller may take on an order: crews only on their own orders (the server checks too);
+ * managers and admins assign first, since a work order needs an assignee before work starts. */
+export function actionsFor(order, session) {
+  const role = session?.role;
+  const status = order.status;
+  const isCrew = role === "crew";
+  if (isCrew && order.assignee !== session.name) return [];
   const actions = [];
-  if (["open", "assigned", "reopened"].includes(status)) actions.push({ key: "start", target: "in_progress" });
-  if (["open", "assigned", "in_progress", "reopened"].includes(status)) actions.push({ key: "repaired", target: "repaired" });
+  if (!isCrew && ["open", "reopened", "assigned"].includes(status)) actions.push({ key: "assign", target: "assigned" });
+  if (status === "assigned") actions.push({ key: "start", target: "in_progress" });
+  if (["assigned", "in_progress"].includes(status)) actions.push({ key: "repaired", target: "repaired" });
   if (["open", "assigned", "in_progress", "reopened"].includes(status)) actions.push({ key: "reject", target: "rejected" });
   return actions;
 }
