@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
@@ -25,7 +26,7 @@ from detector.tiling import Window, merge_windows, plan_windows
 from detector.types import Detection, InferenceSettings, ModelInfo
 from detector.weights import current_weights_path
 
-__all__ = ["PROVIDER_ALIASES", "OnnxDetector", "read_model_info", "resolve_providers"]
+__all__ = ["PROVIDER_ALIASES", "OnnxDetector", "read_model_info", "resolve_providers", "session_options"]
 
 PROVIDER_ALIASES = {
     "cpu": "CPUExecutionProvider",
@@ -57,6 +58,26 @@ def resolve_providers(requested: str | Sequence[str] | None, available: Sequence
             f"providers={missing} are not in this onnxruntime build (available: {list(available)})"
         )
     return chosen + ([] if "CPUExecutionProvider" in chosen else ["CPUExecutionProvider"])
+
+
+def session_options(threads: int | None = None, *, spin: bool | None = None) -> ort.SessionOptions:
+    """Options for every session we open (the benchmark gives ultralytics the same ones).
+
+    `threads` caps intra-op threads (None: ONNX Runtime's default, one per physical core). Spinning is
+    off by default (POTHOLE_ORT_SPIN=1 turns it on): idle ORT workers that busy-wait after a run steal
+    the cores our letterbox and NMS need next, and on a shared vehicle or server CPU they slow everyone.
+    """
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.log_severity_level = 3
+    if threads is not None:
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+    if spin is None:
+        spin = os.environ.get("POTHOLE_ORT_SPIN", "0") == "1"
+    options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
+    return options
 
 
 def _literal(metadata: Mapping[str, str], key: str, path: Path) -> Any:
@@ -143,15 +164,9 @@ class OnnxDetector:
         model_path = Path(path) if path is not None else current_weights_path()
         if not model_path.is_file():
             raise ModelLoadError(f"{model_path}: no such model file")
-        options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-        options.log_severity_level = 3
-        if threads is not None:
-            if threads < 1:
-                raise ModelLoadError(f"threads={threads} must be at least 1")
-            options.intra_op_num_threads = threads
-            options.inter_op_num_threads = 1
+        if threads is not None and threads < 1:
+            raise ModelLoadError(f"threads={threads} must be at least 1")
+        options = session_options(threads)
         chosen = resolve_providers(providers, ort.get_available_providers())
         try:
             session = ort.InferenceSession(str(model_path), options, providers=chosen)

@@ -1,0 +1,212 @@
+"""Detector benchmark: our ONNX Runtime pipeline vs ultralytics' predictor vs the bare model, one run.
+
+Run: .venv/bin/python bench/detector.py [--frames 60] [--threads N]
+
+Real-sized 1920x1080 frames (dnit-rs-es frames cropped to 16:9 and upscaled), ONE dynamic-shape ONNX (the
+published weights/current.json model if it is dynamic, else yolov8n.yaml exported at imgsz 640 into a cache),
+so both pipelines run the same 384x640 rectangle. All three sessions get the same ONNX Runtime
+SessionOptions (same intra-op thread count). The three measurements are interleaved frame by frame so a
+busy machine slows them alike. Prints a table, then a last line of JSON:
+ours_ms, ultralytics_ms, model_only_ms (medians), speedup_vs_ultralytics, overhead_share.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+# This file is bench/detector.py: drop bench/ from the path so `import detector` finds the package.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+sys.path.insert(0, str(ROOT))
+SHARED = Path(os.environ.get("POTHOLE_SHARED_DIR", ROOT.parent / "shared"))
+CACHE = Path(os.environ.get("POTHOLE_BENCH_CACHE", "/tmp/pothole-bench-cache"))
+FRAME_WH = (1920, 1080)
+
+
+def offline_ultralytics() -> None:
+    os.environ["YOLO_OFFLINE"] = "1"
+    os.environ.setdefault("YOLO_CONFIG_DIR", str(CACHE / "ultralytics-config"))
+    os.environ.setdefault("YOLO_VERBOSE", "False")
+
+
+def pick_model() -> tuple[Path, str]:
+    """weights/current.json's model when it has a dynamic input, else a cached yolov8n.yaml export."""
+    from detector import OnnxDetector
+    from detector.errors import ModelLoadError
+    from detector.weights import current_weights_path
+
+    try:
+        published = current_weights_path()
+        if OnnxDetector.load(published).info.dynamic:
+            return published, f"published {published.name}"
+    except ModelLoadError:
+        pass
+    target = CACHE / f"ultralytics-{version('ultralytics')}" / "yolov8n-640-dynamic.onnx"
+    if not target.is_file():
+        from ultralytics import YOLO
+
+        target.parent.mkdir(parents=True, exist_ok=True)
+        exported = Path(YOLO("yolov8n.yaml").export(format="onnx", imgsz=640, dynamic=True, simplify=True))
+        exported.replace(target)
+    return target, "yolov8n.yaml (untrained) exported at imgsz 640, dynamic"
+
+
+def load_frames(count: int) -> list[np.ndarray]:
+    paths = sorted((SHARED / "datasets" / "dnit-rs-es" / "images" / "val").glob("*.jpg"))[:count]
+    if not paths:
+        sys.exit(f"bench/detector.py: no frames under {SHARED}/datasets/dnit-rs-es/images/val")
+    frames = []
+    for path in paths:
+        image = cv2.imread(str(path))
+        h, w = image.shape[:2]
+        crop_h = round(w * 9 / 16)  # 1024x640 -> 1024x576 (16:9), then up to 1920x1080
+        top = (h - crop_h) // 2
+        frames.append(cv2.resize(image[top : top + crop_h], FRAME_WH, interpolation=cv2.INTER_LINEAR))
+    return frames
+
+
+def timed_ms(fn: Callable[..., Any], *args: Any) -> tuple[float, Any]:
+    start = time.perf_counter()
+    result = fn(*args)
+    return (time.perf_counter() - start) * 1e3, result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--frames", type=int, default=60, help="timed frames (after warm-up)")
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument(
+        "--threads", type=int, default=os.cpu_count() or 1, help="ORT intra-op threads for all"
+    )
+    args = parser.parse_args(argv)
+    offline_ultralytics()
+
+    import onnxruntime as ort
+    from ultralytics import YOLO
+
+    from detector import OnnxDetector
+    from detector.onnx_runtime import session_options
+    from detector.postprocess import postprocess
+    from detector.preprocess import letterbox, to_tensor
+
+    model_path, model_label = pick_model()
+    frames = load_frames(args.frames)
+    detector = OnnxDetector.load(model_path, threads=args.threads)
+    settings = detector.settings
+    imgsz = list(detector.info.input_hw)
+
+    options = session_options(args.threads)
+    reference = YOLO(str(model_path), task="detect")
+    predict_kwargs = {
+        "imgsz": imgsz,
+        "conf": settings.conf,
+        "iou": settings.iou,
+        "max_det": settings.max_det,
+        "device": "cpu",
+        "verbose": False,
+    }
+    reference.predict(frames[0], **predict_kwargs)  # builds the predictor and its AutoBackend
+    # Same thread count for ultralytics: give its backend a session built with our SessionOptions.
+    reference.predictor.model.backend.session = ort.InferenceSession(
+        str(model_path), options, providers=["CPUExecutionProvider"]
+    )
+
+    geometry = detector.prepare(frames[0])
+    info = detector.info
+    canvas = np.full((*geometry.canvas_hw, 3), 114, np.uint8)
+    tensor = np.empty((1, 3, *geometry.canvas_hw), np.float32)
+
+    def staged(frame: np.ndarray) -> tuple[float, float, float]:
+        """Our pipeline's own stages, timed one by one: (pre_ms, model_ms, post_ms)."""
+        t0 = time.perf_counter()
+        _, frame_geometry = letterbox(frame, info.input_hw, stride=info.stride, auto=info.dynamic, out=canvas)
+        to_tensor(canvas, out=tensor[0])
+        t1 = time.perf_counter()
+        output = detector.run_model(tensor)
+        t2 = time.perf_counter()
+        postprocess(output[0], frame_geometry, conf=settings.conf, iou=settings.iou, max_det=settings.max_det)
+        t3 = time.perf_counter()
+        return (t1 - t0) * 1e3, (t2 - t1) * 1e3, (t3 - t2) * 1e3
+
+    for frame in frames[: args.warmup]:
+        detector(frame)
+        reference.predict(frame, **predict_kwargs)
+        staged(frame)
+
+    ours, theirs, pre, model_only, post, share = [], [], [], [], [], []
+    boxes_ours = boxes_theirs = 0
+    for frame in frames:  # interleaved, so background load hits all of them alike
+        t, dets = timed_ms(detector, frame)
+        ours.append(t)
+        boxes_ours += len(dets)
+        t, results = _predict_ms(reference, frame, predict_kwargs)
+        theirs.append(t)
+        boxes_theirs += len(results[0].boxes)
+        pre_ms, model_ms, post_ms = staged(frame)
+        pre.append(pre_ms)
+        model_only.append(model_ms)
+        post.append(post_ms)
+        share.append((pre_ms + post_ms) / (pre_ms + model_ms + post_ms))
+
+    ours_ms, theirs_ms, model_ms = (statistics.median(v) for v in (ours, theirs, model_only))
+    speed = reference.predictor.speed or {}
+    rows = [
+        ("ours end-to-end (letterbox, ORT, decode+NMS)", ours),
+        ("ultralytics YOLO(onnx).predict end-to-end", theirs),
+        ("ONNX Runtime model only (same 384x640 tensor)", model_only),
+        ("  ours: letterbox + tensor", pre),
+        ("  ours: decode + NMS + unletterbox", post),
+    ]
+    print(f"model: {model_label} ({model_path})")
+    print(
+        f"frames: {len(frames)} x {FRAME_WH[0]}x{FRAME_WH[1]}, model input {geometry.canvas_hw[0]}x"
+        f"{geometry.canvas_hw[1]}, ORT intra-op threads {args.threads}, cpu_count {os.cpu_count()}, "
+        f"onnxruntime {ort.__version__}, ultralytics {version('ultralytics')}"
+    )
+    print(f"boxes found: ours {boxes_ours}, ultralytics {boxes_theirs}")
+    print(f"{'pipeline':<48} {'median ms':>10} {'p90 ms':>8}")
+    for label, series in rows:
+        print(f"{label:<48} {statistics.median(series):>10.2f} {np.percentile(series, 90):>8.2f}")
+    if speed:
+        print(
+            "ultralytics' own split (last frame, ms): " + ", ".join(f"{k} {v:.2f}" for k, v in speed.items())
+        )
+    difference_share = max(ours_ms - model_ms, 0.0) / ours_ms
+    print(
+        f"overhead share: per-frame (pre+post)/(pre+model+post) median {statistics.median(share):.4f}; "
+        f"(ours - model_only)/ours from medians {difference_share:.4f} (noisier on a shared CPU)"
+    )
+    result = {
+        "ours_ms": round(ours_ms, 3),
+        "ultralytics_ms": round(theirs_ms, 3),
+        "model_only_ms": round(model_ms, 3),
+        "speedup_vs_ultralytics": round(theirs_ms / ours_ms, 4),
+        "overhead_share": round(statistics.median(share), 4),
+        "frames": len(frames),
+        "threads": args.threads,
+        "input_hw": list(geometry.canvas_hw),
+    }
+    print(json.dumps(result))
+    return 0
+
+
+def _predict_ms(reference: Any, frame: np.ndarray, kwargs: dict[str, Any]) -> tuple[float, Any]:
+    start = time.perf_counter()
+    results = reference.predict(frame, **kwargs)
+    return (time.perf_counter() - start) * 1e3, results
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
