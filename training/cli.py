@@ -34,7 +34,7 @@ def register(app: typer.Typer) -> None:
 
 def fail(command: str, message: str, code: int = 2) -> NoReturn:
     typer.echo(f"pothole {command}: error: {message}", err=True)
-    raise typer.Exit(code)
+    raise SystemExit(code)  # not typer.Exit: click drops its code under the hub's standalone_mode=False
 
 
 def progress_bar(items, desc: str = ""):

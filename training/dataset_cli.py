@@ -14,7 +14,7 @@ dataset_app = typer.Typer(no_args_is_help=True, add_completion=False)
 
 def _fail(command: str, message: str, code: int = 2) -> NoReturn:
     typer.echo(f"pothole dataset {command}: error: {message}", err=True)
-    raise typer.Exit(code)
+    raise SystemExit(code)  # not typer.Exit: click drops its code under the hub's standalone_mode=False
 
 
 def _console():

@@ -1,7 +1,7 @@
 """Detection metrics with ultralytics' own, well-tested matching and AP code (not a hand-written one).
 
 `DetectionTally` collects per-image predictions and ground truth; `summarise` turns them into mAP50,
-mAP50-95 and precision / recall / F1 read off ultralytics' confidence curves at a chosen confidence.
+mAP50-95 (ultralytics' `ap_per_class`) and precision / recall / F1 counted at a chosen confidence.
 The operating confidence is the best-F1 point of a *validation* set (`best_f1_conf`), never of test.
 """
 
@@ -130,22 +130,27 @@ def best_f1_conf(tally: DetectionTally) -> float:
     return max(float(x[int(smooth(f1, 0.1).argmax())]), MIN_OPERATING_CONF)
 
 
+def counts_at(tally: DetectionTally, conf: float) -> tuple[int, int, int]:
+    """(true positives, false positives, targets) at IoU 0.5 among predictions with confidence >= conf.
+
+    Exact counts, not a read-off of the interpolated curve. Valid because ultralytics' matcher is greedy in
+    descending confidence: dropping the predictions below `conf` does not change how the others matched.
+    """
+    correct, confidences, _, target_cls = tally.arrays()
+    kept = confidences >= conf
+    true_positives = int(correct[kept, 0].sum())
+    return true_positives, int(kept.sum()) - true_positives, len(target_cls)
+
+
 def summarise(tally: DetectionTally, conf: float) -> Metrics:
-    """mAP over the whole curve; precision / recall / F1 read at `conf` on ultralytics' curves."""
+    """mAP over the whole curve (ultralytics' ap_per_class); precision / recall / F1 counted at `conf`."""
     boxes = int(sum(len(t) for t in tally.target_classes))
     curves = _curves(tally)
-    if curves is None:
-        return Metrics(0.0, 0.0, 0.0, 0.0, 0.0, conf, tally.images, boxes)
-    ap, p, r, f1, x = curves
-    index = int(np.clip(np.searchsorted(x, conf), 0, len(x) - 1))
-    precision = float(p[index]) if r[index] > 0 else 0.0  # nothing found: precision undefined, report 0
-    return Metrics(
-        map50=float(ap[:, 0].mean()),
-        map50_95=float(ap.mean()),
-        precision=precision,
-        recall=float(r[index]),
-        f1=float(f1[index]),
-        conf=conf,
-        images=tally.images,
-        boxes=boxes,
-    )
+    map50 = float(curves[0][:, 0].mean()) if curves is not None else 0.0
+    map50_95 = float(curves[0].mean()) if curves is not None else 0.0
+    true_positives, false_positives, targets = counts_at(tally, conf)
+    precision = true_positives / (true_positives + false_positives) if true_positives else 0.0
+    recall = true_positives / targets if targets else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return Metrics(map50=map50, map50_95=map50_95, precision=precision, recall=recall, f1=f1, conf=conf,
+                   images=tally.images, boxes=boxes)
