@@ -51,7 +51,8 @@ class AgentConfig:
     model_id: str = "unknown"
     upload: UploadPolicy = UploadPolicy.CROP
     min_confidence: float = 0.25
-    min_hits: int = 2
+    min_hits: int = 3
+    best_conf_frac: float = 0.7
     frames_max_fps: float = 1.0
     frame_max_width_px: int = 1280
     pass_max_s: float = 1800.0
@@ -185,7 +186,10 @@ class Agent:
             self.stats.tracks_too_short += 1
             return
         best: tuple[float, Observation, GpsFix] | None = None
+        floor = self.config.best_conf_frac * max(o.confidence for o in track.observations)
         for obs in track.observations:
+            if obs.confidence < floor:
+                continue  # a weak box in a strong track is more likely a stray match than the pothole
             match = self.timeline.match(obs.captured_utc_s)
             if match.fix is None:
                 reason = match.gap_reason or "gap"

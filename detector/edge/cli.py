@@ -73,7 +73,7 @@ def register(app: typer.Typer) -> None:
         fps: float = typer.Option(10.0, help="Frame rate of an image folder without timestamps.csv."),
         every_n: int = typer.Option(1, help="Process every n-th frame."),
         min_confidence: float = typer.Option(0.25, help="Ignore detections below this confidence."),
-        min_hits: int = typer.Option(2, help="A track needs this many detections to be reported."),
+        min_hits: int = typer.Option(3, help="A track needs this many detections to be reported."),
         frames_max_fps: float = typer.Option(1.0, help="frames mode: at most this many frames per second."),
         drain_timeout_s: float = typer.Option(
             30.0, help="At the end, keep sending this long before exiting."

@@ -50,7 +50,7 @@ class RunOptions:
     fps: float = 10.0
     every_n: int = 1
     min_confidence: float = 0.25
-    min_hits: int = 2
+    min_hits: int = 3
     frames_max_fps: float = 1.0
     drain_timeout_s: float = 30.0
     threads: int | None = None

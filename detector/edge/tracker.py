@@ -87,7 +87,7 @@ class Tracker:
         gate_scale: float = 1.5,
         gate_min_px: float = 40.0,
         max_misses: int = 4,
-        first_gate_scale: float = 3.0,
+        first_gate_scale: float = 2.0,
     ) -> None:
         self.gate_scale = gate_scale
         self.gate_min_px = gate_min_px

@@ -1,0 +1,129 @@
+"""Run the real pieces as separate processes: the API under uvicorn on loopback, and the edge agent.
+
+The benchmark, the fault test and the demo all go through here, so what they measure is the same
+composition a deployment runs: an HTTP server process with its own database, and `pothole edge run`
+processes that only talk HTTP to it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+__all__ = ["PROJECT_ROOT", "ApiServer", "free_port", "run_edge_agent"]
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class ApiServer:
+    """`uvicorn --factory api.main:create_app` in its own session; SIGTERM on stop, SIGKILL on `kill`."""
+
+    def __init__(self, database_url: str, *, admin_key: str, port: int | None = None,
+                 migrate: str = "create_all", load_model: bool = False, extra_env: dict[str, str] | None = None,
+                 log_path: Path | None = None) -> None:
+        self.database_url = database_url
+        self.admin_key = admin_key
+        self.port = port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = os.environ | {
+            "POTHOLE_DATABASE_URL": database_url,
+            "POTHOLE_BOOTSTRAP_ADMIN_KEY": admin_key,
+            "POTHOLE_MIGRATE_ON_START": migrate,
+            "POTHOLE_LOAD_MODEL": "true" if load_model else "false",
+            "POTHOLE_REQUIRE_MODEL": "true" if load_model else "false",
+            "POTHOLE_LOG_LEVEL": "WARNING",
+            "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1"),
+        } | (extra_env or {})
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout_s: float = 60.0) -> ApiServer:
+        cmd = [sys.executable, "-m", "uvicorn", "--factory", "api.main:create_app", "--host", "127.0.0.1",
+               "--port", str(self.port), "--log-level", "warning", "--no-access-log"]
+        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        self.process = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=self.env, stdout=log, stderr=log,
+                                        start_new_session=True)
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"API exited with {self.process.returncode} at start-up (log: {self.log_path})")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1.0).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"API did not answer /healthz within {timeout_s:.0f} s (log: {self.log_path})")
+
+    def kill(self) -> None:
+        """SIGKILL, no goodbye: what a crash or an OOM kill looks like to the clients."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+    def client(self, key: str | None = None) -> httpx.Client:
+        return httpx.Client(base_url=self.url, headers={"X-API-Key": key or self.admin_key}, timeout=30.0)
+
+    def put_camera(self, vehicle_id: str, camera: dict[str, Any]) -> None:
+        with self.client() as client:
+            response = client.put(f"/v1/vehicles/{vehicle_id}/camera", json=camera)
+            response.raise_for_status()
+
+    def potholes(self, bbox: tuple[float, float, float, float] | None = None) -> list[dict[str, Any]]:
+        """Every pothole record (all statuses), following the pagination."""
+        features: list[dict[str, Any]] = []
+        with self.client() as client:
+            offset = 0
+            while True:
+                params: dict[str, Any] = {"limit": 500, "offset": offset}
+                if bbox:
+                    params["bbox"] = ",".join(f"{v:.7f}" for v in bbox)
+                response = client.get("/v1/potholes", params=params)
+                response.raise_for_status()
+                page = response.json().get("features", [])
+                features += page
+                if len(page) < 500:
+                    return features
+                offset += 500
+
+    def __enter__(self) -> ApiServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def run_edge_agent(args: Sequence[str], *, timeout_s: float = 600.0, env: dict[str, str] | None = None
+                   ) -> dict[str, Any]:
+    """`pothole edge run ARGS` as a child process; returns its JSON summary (the last stdout line)."""
+    cmd = [sys.executable, "-m", "pothole_cli", "edge", "run", *args]
+    done = subprocess.run(cmd, cwd=PROJECT_ROOT, env=os.environ | {"OMP_NUM_THREADS": "1"} | (env or {}),
+                          capture_output=True, text=True, timeout=timeout_s, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"edge agent exited {done.returncode}: {done.stderr.strip()[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
