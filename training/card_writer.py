@@ -31,6 +31,8 @@ def equivalent_train_command(training: dict) -> str:
         ("--epochs", "epochs"),
         ("--batch", "batch"),
         ("--name", "name"),
+        ("--hours", "hours"),
+        ("--tile", "tile_px"),
     ):
         if training.get(key) not in (None, ""):
             parts += [flag, str(training[key])]

@@ -127,7 +127,7 @@ def build_training_set(data_yamls: list[Path], out_dir: Path, plan: TilingPlan, 
     sources = []
     for data_yaml in data_yamls:
         config = read_data_yaml(data_yaml)
-        sources.append({"data": str(data_yaml), "names": config.get("names")})
+        sources.append({"data": str(data_yaml.resolve()), "names": config.get("names")})  # cwd-proof
         for split in SPLITS:
             images = split_images(config, split)
             iterator = progress(images, desc=f"{data_yaml.parent.name}/{split}") if progress else images

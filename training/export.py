@@ -76,6 +76,7 @@ def checkpoint_facts(checkpoint: Path) -> dict:
         "epochs": args.get("epochs"),
         "epoch": ckpt.get("epoch"),
         "batch": args.get("batch"),
+        "hours": args.get("time"),
         "seed": args.get("seed"),
         "name": args.get("name"),
         "date": str(ckpt.get("date", "")),
@@ -103,10 +104,21 @@ def _data_sources(data_yaml: Path) -> list[Path]:
         listing = data_yaml.parent / name
         if listing.exists():
             sources = json.loads(listing.read_text()).get("sources") or []
-            paths = [Path(s["data"] if isinstance(s, dict) else s) for s in sources]
-            if paths and all(p.exists() for p in paths):
-                return paths
+            paths = [_existing(Path(s["data"] if isinstance(s, dict) else s), data_yaml) for s in sources]
+            if paths and all(p is not None for p in paths):
+                return [p for p in paths if p is not None]
     return [data_yaml]
+
+
+def _existing(path: Path, data_yaml: Path) -> Path | None:
+    """Older manifests hold paths relative to the directory the build ran in (usually the project root)."""
+    if path.is_absolute():
+        return path if path.exists() else None
+    project_root = Path(__file__).resolve().parents[1]
+    for base in (Path.cwd(), project_root, data_yaml.parent):
+        if (base / path).exists():
+            return (base / path).resolve()
+    return None
 
 
 def write_metadata(onnx_path: Path, values: dict[str, str]) -> None:
@@ -179,6 +191,7 @@ def export_checkpoint(request: ExportRequest, log=print, progress=None) -> Expor
         training = {
             **facts,
             "checkpoint": str(request.checkpoint.resolve()),
+            "tile_px": tile_px,
             "source_data": [str(p) for p in data_yamls],
             "datasets": [str(s) for s in sources],
             "exported_utc": f"{datetime.now(UTC):%FT%TZ}",
