@@ -96,8 +96,8 @@ def default_prioritiser(pothole: PotholeFacts, context: dict[str, Any], now: dat
     if age_days >= 7:
         terms.append(ScoreTerm(10, f"first seen {age_days:.0f} days ago"))
     score = sum(t.points for t in terms)
-    category = "cat1" if score >= 60 else "cat2" if score >= 35 else "cat3"
-    priority = 1 if score >= 70 else 2 if score >= 60 else 3 if score >= 45 else 4 if score >= 35 else 5
+    category = "cat1" if score >= 55 else "cat2" if score >= 35 else "cat3"
+    priority = 1 if score >= 65 else 2 if score >= 55 else 3 if score >= 45 else 4 if score >= 35 else 5
     terms.sort(key=lambda t: -t.points)
     return Priority(
         priority,
