@@ -235,6 +235,7 @@ def parse_layer(
     parsed: list[ParsedFeature] = []
     repairs: list[str] = []
     kind: str | None = None
+    first_index: dict[str, int] = {}
     for index, feature in enumerate(features):
         if not isinstance(feature, dict) or feature.get("type") != "Feature":
             got = feature.get("type") if isinstance(feature, dict) else type(feature).__name__
@@ -253,7 +254,14 @@ def parse_layer(
             )
         if repair:
             repairs.append(repair)
-        parsed.append(ParsedFeature(index, _feature_id(feature, index), geom, dict(props or {})))
+        fid = _feature_id(feature, index)
+        if fid in first_index:
+            raise LayerValidationError(
+                f"features[{index}] (id={fid!r}): duplicate id (also features[{first_index[fid]}]);"
+                " ids must be unique"
+            )
+        first_index[fid] = index
+        parsed.append(ParsedFeature(index, fid, geom, dict(props or {})))
     assert kind is not None
     if kind == LayerKind.LINE:
         missing = next((f for f in parsed if road_class_of(f.properties) is None), None)

@@ -46,6 +46,7 @@ class Layer:
     tree: STRtree
     sha256: str
     updated_at: datetime
+    index_by_id: dict[str, int] = field(default_factory=dict)
 
     @property
     def kind(self) -> LayerKind:
@@ -79,7 +80,8 @@ class Layer:
         return [Hit(self.features[i], d, self.geometries_m[i]) for d, i in pairs]
 
     def feature_by_id(self, feature_id: str) -> ParsedFeature | None:
-        return next((f for f in self.features if f.feature_id == feature_id), None)
+        index = self.index_by_id.get(feature_id)
+        return None if index is None else self.features[index]
 
 
 def _round(coords: Any) -> Any:
@@ -129,6 +131,7 @@ def build_layer(
         tree=STRtree(geometries_m),
         sha256=sha256,
         updated_at=updated_at or datetime.now(UTC),
+        index_by_id={f.feature_id: i for i, f in enumerate(parsed.features)},
     )
 
 

@@ -52,15 +52,17 @@ def synthetic_grid(
         road_class = _road_class(index, count, arterial_every, collector_every)
         cuts = ys if axis == "ns" else xs
         clipped = street.intersection(area_m)
+        block = 0  # numbers the segments of one street across all its clipped parts: ids stay unique
         for part in shapely.get_parts(clipped):
             if part.geom_type != "LineString" or part.length < 1.0:
                 continue
             coords = list(part.coords)
-            along = [c[1] if axis == "ns" else c[0] for c in coords]
+            along = sorted(c[1] if axis == "ns" else c[0] for c in coords)
             stops = [along[0], *[c for c in cuts if along[0] < c < along[-1]], along[-1]]
-            for block, (a, b) in enumerate(zip(stops[:-1], stops[1:], strict=True)):
+            for a, b in zip(stops[:-1], stops[1:], strict=True):
                 if b - a < 1.0:
                     continue
+                block += 1
                 if axis == "ns":
                     seg = LineString([(coords[0][0], a), (coords[0][0], b)])
                 else:
@@ -70,7 +72,7 @@ def synthetic_grid(
                 features.append(
                     {
                         "type": "Feature",
-                        "id": f"syn-{axis}{index + 1}-{block + 1}",
+                        "id": f"syn-{axis}{index + 1}-{block}",
                         "geometry": {
                             "type": "LineString",
                             "coordinates": [[round(x, 7), round(y, 7)] for x, y in lonlat.coords],
@@ -84,3 +86,52 @@ def synthetic_grid(
         "source": SYNTHETIC_SOURCE,
         "features": features,
     }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m api.layers.synthetic --district 동탄1동 --out roads.geojson` (then PUT it as a layer)."""
+    import argparse
+    import json
+    from pathlib import Path
+
+    from api.layers.geojson import parse_layer
+
+    parser = argparse.ArgumentParser(prog="python -m api.layers.synthetic", description=__doc__)
+    parser.add_argument(
+        "--districts",
+        type=Path,
+        default=Path("../shared/layers/hwaseong/hwaseong_emd_sgis2025q2.geojson"),
+        help="an area layer with district polygons (GeoJSON)",
+    )
+    parser.add_argument("--district", required=True, help="district name or code, e.g. 동탄1동 or 31240610")
+    parser.add_argument("--spacing-m", type=float, default=200.0, help="street spacing in metres")
+    parser.add_argument("--out", type=Path, required=True, help="where to write the GeoJSON")
+    args = parser.parse_args(argv)
+    if not args.districts.is_file():
+        parser.error(f"--districts: {args.districts} does not exist")
+    if args.spacing_m <= 10:
+        parser.error(f"--spacing-m: {args.spacing_m} must be > 10")
+    try:
+        layer = parse_layer(args.districts.read_bytes())
+    except Exception as exc:
+        parser.error(f"--districts: {args.districts}: {exc}")
+    match = next(
+        (
+            f
+            for f in layer.features
+            if args.district in (str(f.properties.get("name")), str(f.properties.get("code")))
+        ),
+        None,
+    )
+    if match is None:
+        parser.error(f"--district: {args.district!r} is not a name or code in {args.districts.name}")
+    grid = synthetic_grid(
+        match.geometry_lonlat, spacing_m=args.spacing_m, district_name=str(match.properties.get("name"))
+    )
+    args.out.write_text(json.dumps(grid, ensure_ascii=False), encoding="utf-8")
+    print(f"{args.out}: {len(grid['features'])} SYNTHETIC road segments in {args.district}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

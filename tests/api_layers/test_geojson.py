@@ -78,6 +78,10 @@ BAD = [
         fc({"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": ["127", 37]}}),
         "a position must be [lon, lat]",
     ),
+    (
+        fc({**point(127.0, 37.2), "id": "a"}, {**point(127.1, 37.2), "id": "a"}),
+        "features[1] (id='a'): duplicate id (also features[0])",
+    ),
 ]
 
 
@@ -97,6 +101,7 @@ BAD = [
         "short-line",
         "geometry-collection",
         "string-coordinate",
+        "duplicate-id",
     ],
 )
 def test_rejection_names_the_feature_and_problem(doc: dict[str, Any], message: str) -> None:
