@@ -55,7 +55,12 @@ class CalibrationReader:
 
 
 def head_decode_nodes(model_path: Path) -> list[str]:
-    """Names of the non-convolution nodes of the last module (the Detect head's decode)."""
+    """Names of the Detect head's decode nodes: everything in the last module after its conv branches.
+
+    The branch convolutions (`/model.N/cv2.i/...`, `/model.N/cv3.i/...`) hold most of the head's compute
+    and quantize well; what follows them (DFL softmax and its fixed conv, anchor arithmetic, the sigmoid
+    on class scores, the concats into output0) mixes pixel coordinates and probabilities, so it stays float.
+    """
     import onnx
 
     graph = onnx.load(str(model_path), load_external_data=False).graph
@@ -67,10 +72,11 @@ def head_decode_nodes(model_path: Path) -> list[str]:
     if not index_of:
         return []
     head = max(index_of.values())
+    branch = re.compile(rf"/model\.{head}/cv\d\.\d+/")
     return [
         node.name
         for node in graph.node
-        if (index_of.get(node.name) == head and node.op_type != "Conv") or node.name not in index_of
+        if node.name not in index_of or (index_of[node.name] == head and not branch.match(node.name))
     ]
 
 
