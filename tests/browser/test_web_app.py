@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from playwright.sync_api import expect
 
 if TYPE_CHECKING:
     from conftest import Server
@@ -52,10 +53,9 @@ def test_key_travels_only_in_the_header(page: Any, sign_in: Callable[[str], Any]
 
 
 def test_map_shows_the_districts(crew_page: Any, shared_dir: Path) -> None:
-    districts = crew_page.locator("#map")
-    crew_page.wait_for_function("Number(document.getElementById('map').dataset.districts || 0) > 0")
-    assert int(districts.get_attribute("data-districts")) >= 20  # Hwaseong has 29 eup/myeon/dong
-    assert crew_page.locator(".leaflet-districts-pane path").count() >= 20
+    paths = crew_page.locator(".leaflet-districts-pane path")
+    paths.nth(19).wait_for(state="attached")  # Hwaseong has 29 eup/myeon/dong (SGIS 2025)
+    assert int(crew_page.locator("#map").get_attribute("data-districts")) == paths.count()
 
 
 def test_open_pothole_and_mark_it_repaired(crew_page: Any, server: Server, screenshots: Path) -> None:
@@ -135,3 +135,21 @@ def test_phone_layout(browser: Any, server: Server, screenshots: Path) -> None:
         page.screenshot(path=str(screenshots / "phone-queue.png"))
     finally:
         context.close()
+
+
+def test_keyboard_only(crew_page: Any) -> None:
+    """Tab to a queue entry, Enter opens its detail, Escape closes it and gives focus back."""
+    crew_page.locator("#queue-refresh").focus()
+    crew_page.keyboard.press("Tab")
+    focused = crew_page.evaluate("document.activeElement.dataset.potholeId")
+    assert focused is not None
+    crew_page.keyboard.press("Enter")
+    crew_page.locator("#detail h2", has_text=f"#{focused}").wait_for()
+    expect(crew_page.locator("#detail-title")).to_be_focused()  # focus follows the panel
+    crew_page.keyboard.press("Escape")
+    crew_page.locator("#detail").wait_for(state="hidden")
+    expect(crew_page.locator(f'.queue-item[data-pothole-id="{focused}"]')).to_be_focused()
+    marker = crew_page.locator(".leaflet-marker-icon.pin").first
+    marker.focus()
+    crew_page.keyboard.press("Enter")
+    crew_page.locator("#detail h2").wait_for()

@@ -71,7 +71,11 @@ export function createMap(element, { onSelect, panOffsetPx = () => 0 }) {
     const list = potholes.map((p) => {
       const marker = L.marker([p.lat, p.lon], { icon: icon(p), title: title(p), alt: title(p), keyboard: true });
       marker.on("click", () => onSelect(p.id, "map"));
-      marker.on("keypress", (e) => { if (e.originalEvent.key === "Enter" || e.originalEvent.key === " ") onSelect(p.id, "map"); });
+      marker.on("keypress", (e) => { // markers are focusable buttons; Leaflet relays their keys to us
+        if (e.originalEvent.key !== "Enter" && e.originalEvent.key !== " ") return;
+        e.originalEvent.preventDefault();
+        onSelect(p.id, "map");
+      });
       marker.pothole = p;
       markers.set(p.id, marker);
       return marker;
