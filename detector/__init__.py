@@ -1,5 +1,6 @@
 """Frames in, pothole boxes out: an ultralytics YOLO ONNX export run on ONNX Runtime (numpy/OpenCV only)."""
 
+from detector.draw import draw_detections
 from detector.errors import (
     DetectorError,
     FrameDecodeError,
@@ -25,5 +26,6 @@ __all__ = [
     "SourceNotFoundError",
     "WeightsNotFoundError",
     "current_weights_path",
+    "draw_detections",
     "iter_frames",
 ]

@@ -7,7 +7,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-from tiny_yolo_models import TinyModels, build_test_models
+from tiny_yolo_models import TinyModels, build_test_models, cache_dir, offline_ultralytics_env
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _offline_ultralytics() -> None:
+    """Any ultralytics import in these tests (references only) stays offline with private settings."""
+    offline_ultralytics_env(cache_dir() / "ultralytics-config")
 
 
 @pytest.fixture(scope="session")

@@ -15,10 +15,8 @@ targets = st.sampled_from([(320, 320), (640, 640), (384, 640), (480, 640), (640,
 
 
 @pytest.fixture(scope="module")
-def ultralytics_letterbox(test_models):  # noqa: ANN001 - test_models makes ultralytics importable offline
-    from ultralytics.data.augment import LetterBox
-
-    return LetterBox
+def ultralytics_letterbox() -> type:
+    return pytest.importorskip("ultralytics.data.augment").LetterBox
 
 
 @pytest.mark.parametrize(
