@@ -1,0 +1,162 @@
+"""Two API server processes ingesting the same pothole at the same moment still make ONE record.
+
+Starts two real uvicorn processes on loopback against one database (PostgreSQL: advisory locks per grid
+cell; SQLite: BEGIN IMMEDIATE) and fires concurrent sightings of the same potholes at both.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import ADMIN_KEY, _truncate_pg
+from factories import SITE, T0, make_item
+
+from api.geo import offset_latlon
+from api.migrate import upgrade_head
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_servers(database_url: str, count: int, log_dir: Path) -> Iterator[list[str]]:
+    env = os.environ | {
+        "POTHOLE_DATABASE_URL": database_url,
+        "POTHOLE_MIGRATE_ON_START": "off",
+        "POTHOLE_LOAD_MODEL": "false",
+        "POTHOLE_BOOTSTRAP_ADMIN_KEY": ADMIN_KEY,
+        "POTHOLE_LOG_LEVEL": "WARNING",
+        "OMP_NUM_THREADS": "1",
+    }
+    ports = [_free_port() for _ in range(count)]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "api.main:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=(log_dir / f"server-{port}.log").open("wb"),
+            stderr=subprocess.STDOUT,
+        )
+        for port in ports
+    ]
+    urls = [f"http://127.0.0.1:{port}" for port in ports]
+    try:
+        deadline = time.monotonic() + 60
+        for url, proc in zip(urls, procs, strict=True):
+            while True:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"server {url} exited: {(log_dir / f'server-{url[-5:]}.log')}")
+                try:
+                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{url} did not start")
+                time.sleep(0.2)
+        yield urls
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module", params=["postgres", "sqlite"])
+def servers(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[str]]:
+    """Started once per backend (a start costs seconds); the tests use distinct sites."""
+    tmp_path = tmp_path_factory.mktemp("servers")
+    if request.param == "postgres":
+        url = request.getfixturevalue("pg_url")
+        _truncate_pg(url)
+    else:
+        url = f"sqlite:///{tmp_path / 'shared.db'}"
+        upgrade_head(url)
+    yield from start_servers(url, 2, tmp_path)
+
+
+def _fire(urls: list[str], bodies: list[dict]) -> list[dict]:
+    """All requests released at once by a barrier, alternating between the servers."""
+    barrier = threading.Barrier(len(bodies))
+    results: list[dict] = [{} for _ in bodies]
+
+    def worker(i: int) -> None:
+        with httpx.Client(base_url=urls[i % len(urls)], headers={"X-API-Key": ADMIN_KEY}, timeout=60) as http:
+            barrier.wait()
+            response = http.post("/v1/sightings", json=bodies[i])
+            assert response.status_code == 200, response.text
+            results[i] = response.json()["results"][0]
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(bodies))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def test_two_servers_make_one_pothole_and_one_order(servers: list[str]) -> None:
+    sites = [offset_latlon(SITE, 200.0 * k, 0.0, 0.0) for k in range(3)]
+    for round_no, site in enumerate(sites):
+        bodies = [
+            {
+                "vehicle_id": f"bus-{i}",
+                "items": [
+                    make_item(
+                        site,
+                        pass_id=f"pass-{round_no}-{i}",
+                        lateral_error_m=(i % 3 - 1) * 1.0,
+                        captured_at=T0 + timedelta(seconds=i),
+                    )
+                ],
+            }
+            for i in range(8)
+        ]
+        results = _fire(servers, bodies)
+        assert {r["status"] for r in results} == {"created"}
+        assert len({r["pothole_id"] for r in results}) == 1, results
+    with httpx.Client(base_url=servers[0], headers={"X-API-Key": ADMIN_KEY}) as http:
+        bbox = f"{SITE.lon - 0.01},{SITE.lat - 0.0001},{SITE.lon + 0.01},{SITE.lat + 0.01}"
+        features = http.get("/v1/potholes", params={"bbox": bbox}).json()["features"]
+        assert len(features) == 3
+        for feature in features:
+            props = feature["properties"]
+            assert props["sightings"] == 8 and props["passes"] == 8 and props["status"] == "confirmed"
+            assert props["work_order"] is not None
+        assert http.get("/v1/queue", params={"bbox": bbox}).json()["count"] == 3  # one order per pothole
+
+
+def test_the_same_retry_at_both_servers_is_applied_once(servers: list[str]) -> None:
+    item = make_item(offset_latlon(SITE, -500.0, 0.0, 0.0))
+    results = _fire(servers, [{"vehicle_id": "bus-1", "items": [item]} for _ in range(6)])
+    assert sorted(r["status"] for r in results).count("created") == 1
+    assert len({(r["sighting_id"], r["pothole_id"]) for r in results}) == 1
+    with httpx.Client(base_url=servers[1], headers={"X-API-Key": ADMIN_KEY}) as http:
+        assert http.get(f"/v1/potholes/{results[0]['pothole_id']}").json()["sightings"] == 1
