@@ -145,8 +145,8 @@ def train(
         (run_dir(config) / "command.txt").write_text(shlex.join(parts) + "\n")
     try:
         best = run_training(config, resume=resume)
-    except FileNotFoundError as error:
-        fail("train", str(error))
+    except (FileNotFoundError, AssertionError) as error:  # ultralytics asserts "nothing to resume"
+        fail("train", str(error).strip().splitlines()[-1] if str(error).strip() else repr(error))
     typer.echo(f"best checkpoint: {best}")
 
 
@@ -213,8 +213,10 @@ def export(
 
 
 def evaluate(
-    weights: Annotated[Path, typer.Option(help="ONNX model.")],
     data: DataOption,
+    weights: Annotated[
+        Path | None, typer.Option(help="ONNX model (default: POTHOLE_WEIGHTS or weights/current.json).")
+    ] = None,
     split: Annotated[str, typer.Option(help="train, val or test.")] = "test",
     as_json: Annotated[
         bool, typer.Option("--json", help="Last line: one JSON object of the metrics.")
@@ -222,10 +224,16 @@ def evaluate(
     conf: Annotated[float | None, typer.Option(help="Override the model's operating confidence.")] = None,
     threads: Annotated[int | None, typer.Option(help="ONNX Runtime threads.")] = None,
 ) -> None:
-    from detector import DetectorError
+    from detector import DetectorError, current_weights_path
     from training.evaluate import EvaluationError
     from training.evaluate import evaluate as run_evaluation
 
+    if not data:
+        fail("evaluate", "--data: at least one data.yaml is needed")
+    try:
+        weights = weights or current_weights_path()
+    except DetectorError as error:
+        fail("evaluate", str(error))
     _check_files("evaluate", [weights], "--weights")
     _check_files("evaluate", data, "--data")
     if split not in ("train", "val", "test"):
