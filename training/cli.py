@@ -222,6 +222,9 @@ def evaluate(
         bool, typer.Option("--json", help="Last line: one JSON object of the metrics.")
     ] = False,
     conf: Annotated[float | None, typer.Option(help="Override the model's operating confidence.")] = None,
+    tile_px: Annotated[
+        int | None, typer.Option(help="Experiment: override the model's tiling (0: whole frames only).")
+    ] = None,
     threads: Annotated[int | None, typer.Option(help="ONNX Runtime threads.")] = None,
 ) -> None:
     from detector import DetectorError, current_weights_path
@@ -239,7 +242,8 @@ def evaluate(
     if split not in ("train", "val", "test"):
         fail("evaluate", f"--split {split!r}: expected train, val or test")
     try:
-        metrics = run_evaluation(weights, data, split, conf=conf, threads=threads, progress=progress_bar)
+        metrics = run_evaluation(weights, data, split, conf=conf, threads=threads, progress=progress_bar,
+                                 tile_px=-1 if tile_px is None else (tile_px or None))
     except (EvaluationError, DetectorError) as error:
         fail("evaluate", str(error))
     if as_json:

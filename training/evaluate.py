@@ -9,7 +9,7 @@ chooses on a validation split (best F1) and the exporter stores in the model: ne
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import cv2
@@ -105,9 +105,15 @@ def evaluate(
     conf: float | None = None,
     threads: int | None = None,
     progress: Progress | None = None,
+    tile_px: int | None = -1,
 ) -> Metrics:
-    """mAP over the curve and P/R/F1 at `conf` (default: the operating confidence stored in the model)."""
+    """mAP over the curve and P/R/F1 at `conf` (default: the operating confidence stored in the model).
+
+    `tile_px` -1 keeps the model's own tiling (the production numbers); None or a size is an experiment.
+    """
     detector = load_detector(weights, threads)
+    if tile_px != -1:
+        detector = detector.with_settings(replace(detector.settings, tile_px=tile_px))
     tally = tally_split(detector, data_yamls, split, progress)
     return summarise(tally, detector.settings.conf if conf is None else conf)
 
