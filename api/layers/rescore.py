@@ -50,47 +50,42 @@ def _new_context(runtime: LayersRuntime, pothole: Pothole) -> dict[str, Any]:
     return context
 
 
-def _rescore_order(
-    session: Session,
+def _rescored(
     runtime: LayersRuntime,
     order: WorkOrder,
     pothole: Pothole,
     context: dict[str, Any],
     now: datetime,
     actor: str,
-) -> bool:
+) -> tuple[dict[str, Any] | None, WorkOrderEvent | None]:
+    """The order's new score columns (None when unchanged) and an audit event when its priority moved."""
     result = runtime.score(pothole, context, now, sla_start=order.created_at)
     terms = [{"points": float(t["points"]), "reason": t["reason"]} for t in result.score_terms]
-    changed = (result.priority, result.category) != (order.priority, order.category)
-    session.execute(
-        update(WorkOrder)
-        .where(col(WorkOrder.id) == order.id)
-        .values(
-            priority=result.priority,
-            category=result.category,
-            due_at=result.due_at,
-            score=result.score,
-            score_terms=terms,
-            updated_at=now,
-        )
-    )
-    if changed:
+    values: dict[str, Any] = {
+        "priority": result.priority,
+        "category": result.category,
+        "due_at": result.due_at,
+        "score": result.score,
+        "score_terms": terms,
+    }
+    if all(getattr(order, k) == v for k, v in values.items()):
+        return None, None
+    event = None
+    if (result.priority, result.category) != (order.priority, order.category):
         note = (
             f"re-scored (policy {runtime.snapshot.policy_id}, layers revision {runtime.layers.revision}): "
             f"P{order.priority} {order.category} -> P{result.priority} {result.category}, "
             f"score {order.score:g} -> {result.score:g}"
         )
-        session.add(
-            WorkOrderEvent(
-                work_order_id=order.id or 0,
-                at=now,
-                actor=actor,
-                from_status=order.status,
-                to_status=order.status,
-                note=note,
-            )
+        event = WorkOrderEvent(
+            work_order_id=order.id or 0,
+            at=now,
+            actor=actor,
+            from_status=order.status,
+            to_status=order.status,
+            note=note,
         )
-    return changed
+    return {"id": order.id, **values, "updated_at": now}, event
 
 
 def rescore_all(
@@ -121,18 +116,30 @@ def rescore_all(
                 )
             ).all()
             order_of = {o.pothole_id: o for o in orders}
+            contexts: list[dict[str, Any]] = []
+            scores: list[dict[str, Any]] = []
+            events: list[WorkOrderEvent] = []
             for pothole in potholes:
                 context = _new_context(runtime, pothole)
                 enriched += 1
                 if context != (pothole.context or {}):
-                    changed_ctx += 1
-                    session.execute(
-                        update(Pothole).where(col(Pothole.id) == pothole.id).values(context=context)
-                    )
+                    contexts.append({"id": pothole.id, "context": context})
                 order = order_of.get(pothole.id or 0)
                 if order is not None:
                     rescored += 1
-                    changed_prio += _rescore_order(session, runtime, order, pothole, context, now, actor)
+                    values, event = _rescored(runtime, order, pothole, context, now, actor)
+                    if values is not None:
+                        scores.append(values)
+                    if event is not None:
+                        events.append(event)
+            # bulk UPDATE by primary key (one executemany per table): only these columns are written
+            if contexts:
+                session.execute(update(Pothole), contexts)
+            if scores:
+                session.execute(update(WorkOrder), scores)
+            session.add_all(events)
+            changed_ctx += len(contexts)
+            changed_prio += len(events)
             session.commit()
     report = RescoreReport(enriched, changed_ctx, rescored, changed_prio)
     log.info("re-enriched and re-scored", extra=report.as_json())
