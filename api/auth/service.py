@@ -7,6 +7,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from api.auth.tables import ApiKey, Role
@@ -46,9 +47,12 @@ def create_key(session: Session, *, role: str, name: str, key: str | None = None
 
 
 def ensure_key(session: Session, *, role: str, name: str, key: str) -> None:
-    """Idempotent: make sure this exact key exists (the bootstrap admin key of demos and tests)."""
+    """Idempotent, also when several workers start at once (the unique hash settles the race)."""
     if session.exec(select(ApiKey).where(ApiKey.key_hash == hash_key(key))).first() is None:
-        create_key(session, role=role, name=name, key=key)
+        try:
+            create_key(session, role=role, name=name, key=key)
+        except IntegrityError:
+            session.rollback()  # another worker stored it first
 
 
 def authenticate(session: Session, key: str) -> Principal | None:
