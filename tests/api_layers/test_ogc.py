@@ -132,3 +132,15 @@ def test_owslib_reads_the_collections(live_url: str) -> None:
         client.collection_item("hwaseong_rail_stations", stations["features"][0]["id"])["type"] == "Feature"
     )
     assert client.collection_items("potholes")["numberMatched"] == 0
+
+
+def test_public_reads_can_be_turned_off(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from fastapi.testclient import TestClient
+
+    from .conftest import ADMIN
+
+    monkeypatch.setenv("POTHOLE_PUBLIC_READ", "false")
+    with TestClient(create_app(make_settings(db_path))) as client:
+        assert client.get("/ogc/collections").status_code == 401
+        assert client.get("/open311/v2/services.json").status_code == 401
+        assert client.get("/ogc/collections", headers=ADMIN).status_code == 200
