@@ -31,11 +31,21 @@ def fixed_onnx(test_models: TinyModels) -> Path:
     return test_models.fixed_onnx
 
 
-def real_frames(shared_dir: Path, dataset: str, count: int) -> list[tuple[str, np.ndarray]]:
-    """The first `count` val images of a dataset, sorted by name (deterministic)."""
-    paths = sorted((shared_dir / "datasets" / dataset / "images" / "val").glob("*.jpg"))[:count]
-    frames = [(p.name, cv2.imread(str(p))) for p in paths]
-    return [(name, image) for name, image in frames if image is not None]
+def real_frames(
+    shared_dir: Path, dataset: str, count: int, *, distinct_shapes: bool = False
+) -> list[tuple[str, np.ndarray]]:
+    """Up to `count` val images of a dataset in name order; optionally one per image shape."""
+    frames: list[tuple[str, np.ndarray]] = []
+    shapes: set[tuple[int, ...]] = set()
+    for path in sorted((shared_dir / "datasets" / dataset / "images" / "val").glob("*.jpg")):
+        image = cv2.imread(str(path))
+        if image is None or (distinct_shapes and image.shape in shapes):
+            continue
+        shapes.add(image.shape)
+        frames.append((path.name, image))
+        if len(frames) == count:
+            break
+    return frames
 
 
 @pytest.fixture(scope="session")
@@ -46,5 +56,5 @@ def dashcam_frames(shared_dir: Path) -> list[tuple[str, np.ndarray]]:
 
 @pytest.fixture(scope="session")
 def mixed_frames(shared_dir: Path) -> list[tuple[str, np.ndarray]]:
-    """Web photos of assorted sizes (chitholian-potholes)."""
-    return real_frames(shared_dir, "chitholian-potholes", 4)
+    """Web photos of assorted sizes (chitholian-potholes), each a different shape."""
+    return real_frames(shared_dir, "chitholian-potholes", 4, distinct_shapes=True)
