@@ -23,3 +23,6 @@ class LayersSettings(BaseSettings):
     open311_join_radius_m: float = Field(default=25.0, gt=0, le=200)
     open311_report_uncertainty_m: float = Field(default=15.0, gt=0)
     agency_responsible: str = "Hwaseong-si road maintenance"
+    # demo only: at start-up, add a SYNTHETIC street grid (layer `roads_synthetic`) inside this district
+    # (a name or code of the policy's district layer) when no such layer exists yet
+    synthetic_roads_district: str | None = None

@@ -120,3 +120,12 @@ def test_a_change_on_one_worker_reaches_another_without_restart(
         assert listed["roads_synthetic"]["kind"] == "line"
         grid = dongtan1_grid["features"]
         assert two.app.state.enricher(*reversed(grid[0]["geometry"]["coordinates"][0]))["road"] is not None
+
+
+def test_demo_can_start_with_a_synthetic_grid(db_path: Path, monkeypatch: Any) -> None:
+    monkeypatch.setenv("POTHOLE_SYNTHETIC_ROADS_DISTRICT", "동탄1동")
+    with TestClient(create_app(make_settings(db_path))) as client:
+        roads = client.get("/v1/layers/roads_synthetic", headers=ADMIN).json()
+        assert roads["name"] == "roads_synthetic" and roads["title"].startswith("SYNTHETIC")
+        pothole = ingest(client, 37.2000, 127.0700)
+        assert pothole["context"]["road"]["layer"] == "roads_synthetic"
