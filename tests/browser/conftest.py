@@ -28,9 +28,16 @@ SHARED_LAYERS = SHARED_DIR / "layers" / "hwaseong"
 SCREENSHOTS = PROJECT_ROOT / "artifacts" / "screenshots"
 ADMIN_KEY = "pw_test_admin_key_0123456789abcdef"
 
-# Three potholes inside Hwaseong districts (Bongdam-eup, Hyangnam-eup, Namyang-eup), far enough apart
-# that de-duplication keeps them separate.
-SEED_FIXES: tuple[tuple[float, float], ...] = ((37.2170, 126.9450), (37.1320, 126.9200), (37.2050, 126.8230))
+# Potholes in eight Hwaseong districts, far apart so de-duplication keeps them separate: at the
+# Byeongjeom crossroads bus stop, the Dongtan lake park stop (busiest), beside a Namyang hospital, in
+# Bongdam, at Dongtan station, then Hyangnam, Paltan and Songsan. Bigger boxes first, so the policy's
+# size and bus-stop terms give different priorities. The first ASSIGNED_TO_CREW go to the crew's queue;
+# the rest stay open, on the map only.
+SEED_FIXES: tuple[tuple[float, float], ...] = (
+    (37.20698, 127.03550), (37.16680, 127.10680), (37.21778, 126.83250), (37.19420, 126.92570),
+    (37.19985, 127.09615), (37.10860, 126.92190), (37.14690, 126.87200), (37.24110, 126.71330),
+)
+ASSIGNED_TO_CREW = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +49,8 @@ class Server:
     crew_key: str
     crew_name: str
     manager_key: str
-    pothole_ids: tuple[int, ...]
+    pothole_ids: tuple[int, ...]  # every seeded pothole
+    crew_pothole_ids: tuple[int, ...]  # those whose orders are assigned to the crew
 
     def client(self, key: str | None = None) -> httpx.Client:
         return httpx.Client(base_url=self.base_url, headers={"X-API-Key": key or self.admin_key}, timeout=30)
@@ -88,7 +96,7 @@ def _sighting(i: int, lat: float, lon: float, when: datetime) -> dict[str, Any]:
         "captured_at": when.isoformat().replace("+00:00", "Z"),
         "gps": {"lat": lat, "lon": lon, "accuracy_m": 3.0, "heading_deg": 90.0, "speed_mps": 8.0},
         "frame_wh": [1920, 1080],
-        "box_xyxy_px": [900.0, 820.0, 1040.0, 880.0],
+        "box_xyxy_px": [780.0 + 25 * i, 820.0, 1160.0 - 25 * i, 880.0],
         "confidence": 0.95,
         "model_id": "pw-browser-test",
         "pass_id": f"bus-7/{when:%Y-%m-%dT%H}",
@@ -105,25 +113,26 @@ def _create_key(env: dict[str, str], role: str, name: str) -> str:
     return done.stdout.strip().splitlines()[-1]
 
 
-def _seed(base_url: str, crew_name: str) -> tuple[int, ...]:
+def _seed(base_url: str, crew_name: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """Sightings that confirm potholes (one high-confidence sighting each), then, as a manager would,
-    assign their work orders to the crew."""
+    assign some of their work orders to the crew. Returns (all pothole ids, the crew's)."""
     now = datetime.now(UTC)
-    items = [_sighting(i, lat, lon, now - timedelta(days=3 - i, minutes=5))
+    items = [_sighting(i, lat, lon, now - timedelta(days=len(SEED_FIXES) - i, minutes=5))
              for i, (lat, lon) in enumerate(SEED_FIXES)]
     with httpx.Client(base_url=base_url, headers={"X-API-Key": ADMIN_KEY}, timeout=60) as client:
         answer = client.post("/v1/sightings", json={"vehicle_id": "bus-7", "items": items})
         answer.raise_for_status()
         results = answer.json()["results"]
         assert all(r["status"] == "created" for r in results), results
-        pothole_ids = tuple(sorted({int(r["pothole_id"]) for r in results}))
-        for pothole_id in pothole_ids:
+        pothole_ids = tuple(int(r["pothole_id"]) for r in results)
+        assert len(set(pothole_ids)) == len(SEED_FIXES), results
+        for pothole_id in pothole_ids[:ASSIGNED_TO_CREW]:
             order = client.get(f"/v1/potholes/{pothole_id}").json()["work_order"]
             assert order is not None, f"pothole {pothole_id} got no work order"
             assigned = client.patch(f"/v1/work-orders/{order['id']}",
                                     json={"status": "assigned", "assignee": crew_name, "note": "seeded"})
             assigned.raise_for_status()
-    return pothole_ids
+    return tuple(sorted(pothole_ids)), tuple(sorted(pothole_ids[:ASSIGNED_TO_CREW]))
 
 
 @pytest.fixture(scope="session")
@@ -164,8 +173,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, chromium_path: str) -> Iter
         _wait_healthy(base_url, process, log_path)
         crew_key = _create_key(env, "crew", "crew-1")
         manager_key = _create_key(env, "manager", "manager-1")
-        pothole_ids = _seed(base_url, "crew-1")
-        yield Server(base_url, ADMIN_KEY, crew_key, "crew-1", manager_key, pothole_ids)
+        pothole_ids, crew_ids = _seed(base_url, "crew-1")
+        yield Server(base_url, ADMIN_KEY, crew_key, "crew-1", manager_key, pothole_ids, crew_ids)
     finally:
         process.terminate()
         try:

@@ -10,8 +10,9 @@ export function barChart(rows, { title, color = PALETTE[0] } = {}) {
   const sorted = [...rows].sort((a, b) => b.value - a.value);
   const max = Math.max(1, ...sorted.map((r) => r.value));
   const rowH = 28;
-  const labelW = 120;
-  const width = 340;
+  const longest = Math.max(4, ...sorted.map((r) => String(r.label).length));
+  const labelW = Math.min(230, 16 + longest * 8); // ~8 px per character at 14 px; CJK is wider, names short
+  const width = labelW + 220;
   const height = Math.max(rowH, sorted.length * rowH) + 4;
   const svg = s("svg", {
     viewBox: `0 0 ${width} ${height}`, width, height, class: "chart", role: "img",

@@ -20,6 +20,13 @@ function pairs(value, labelKeys, valueKeys) {
   }));
 }
 
+/** The server's severity keys start with one word (large, medium, small, below, unknown). */
+function severityLabel(key) {
+  const word = String(key).split(/[\s(]/)[0].toLowerCase();
+  const label = t(`severity.${word}`);
+  return label === `severity.${word}` ? String(key) : label;
+}
+
 function hours(value, unit) {
   if (value === null || value === undefined) return null;
   return unit === "s" ? value / 3600 : unit === "d" ? value * 24 : value;
@@ -40,16 +47,23 @@ export function normaliseStats(body) {
     .map((r) => ({ label: statusLabel(r.label) || r.label, value: r.value }));
   const slaRaw = body.sla_compliance ?? body.sla?.compliance ?? body.sla?.on_time_fraction ?? body.sla_on_time_fraction ?? null;
   const slaPct = typeof slaRaw === "number" ? (slaRaw <= 1 ? slaRaw * 100 : slaRaw) : null;
-  const ttr = body.time_to_repair ?? body.time_to_repair_h ?? {};
-  const mean = hours(ttr.mean_h ?? body.mean_time_to_repair_h, "h") ?? hours(ttr.mean_s ?? body.mean_time_to_repair_s, "s");
-  const p90 = hours(ttr.p90_h ?? body.p90_time_to_repair_h, "h") ?? hours(ttr.p90_s ?? body.p90_time_to_repair_s, "s");
+  const ttr = body.time_to_repair_h ?? body.time_to_repair ?? {};
+  const mean = hours(ttr.mean ?? ttr.mean_h ?? body.mean_time_to_repair_h, "h") ?? hours(ttr.mean_s, "s");
+  const p90 = hours(ttr.p90 ?? ttr.p90_h ?? body.p90_time_to_repair_h, "h") ?? hours(ttr.p90_s, "s");
   const weeklyRaw = body.weekly_trend ?? body.weekly ?? body.trend ?? [];
   const weekly = (Array.isArray(weeklyRaw) ? weeklyRaw : []).map((w) => ({
     week: w.week ?? w.week_start ?? w.start ?? "",
     created: Number(w.new ?? w.created ?? w.detected ?? w.opened ?? 0),
     repaired: Number(w.repaired ?? w.closed ?? w.fixed ?? 0),
   }));
-  return { byDistrict, byStatus, slaPct, ttr: mean === null && p90 === null ? null : { mean, p90 }, weekly };
+  const overdue = typeof body.sla?.open_overdue === "number" ? body.sla.open_overdue : null;
+  const bySeverity = pairs(body.by_severity, ["severity", "name"], ["count", "total"])
+    .map((r) => ({ label: severityLabel(r.label), value: r.value }));
+  const byCategory = pairs(body.by_category, ["category", "name"], ["count", "total"]);
+  return {
+    byDistrict, byStatus, bySeverity, byCategory, slaPct, overdue, weekly,
+    ttr: mean === null && p90 === null ? null : { mean, p90, count: ttr.count ?? null },
+  };
 }
 
 /** Counts from the pothole list alone (a fallback: no SLA or time to repair from this). */
@@ -74,7 +88,10 @@ export function statsFromPotholes(potholes) {
   return {
     byDistrict: [...districts].map(([label, value]) => ({ label, value })),
     byStatus: [...statuses].map(([s, value]) => ({ label: statusLabel(s), value })),
+    bySeverity: [],
+    byCategory: [],
     slaPct: null,
+    overdue: null,
     ttr: null,
     weekly: [...weeks].sort(([a], [b]) => a.localeCompare(b)).map(([week, created]) => ({ week, created, repaired: 0 })),
   };
@@ -103,14 +120,15 @@ export async function renderManager(container) {
     }
   }
   const weekLabels = stats.weekly.map((w) => formatDate(w.week));
-  clear(container).append(
+  const cards = [
     card("by_district", stats.byDistrict.length ? barChart(stats.byDistrict, { title: t("by_district") }) : h("p", { class: "muted" }, "—"),
       dataTable(t("by_district"), [t("districts"), t("total")], stats.byDistrict.map((r) => [r.label, formatNumber(r.value, 0)]))),
     card("by_status", stats.byStatus.length ? barChart(stats.byStatus, { title: t("by_status"), color: "#5b2a86" }) : h("p", { class: "muted" }, "—")),
     card("sla", stats.slaPct === null ? h("p", { class: "muted" }, t("sla_none"))
       : h("div", { class: "ring-wrap" }, ringChart(stats.slaPct, { title: t("sla") }),
-        h("p", { class: "big" }, t("sla_value", { pct: formatNumber(stats.slaPct, 1) })))),
-    card("time_to_repair", stats.ttr === null ? h("p", { class: "muted" }, t("ttr_none"))
+        h("p", { class: "big" }, t("sla_value", { pct: formatNumber(stats.slaPct, 1) }))),
+    stats.overdue === null ? null : h("p", { class: stats.overdue ? "overdue" : "" }, t("open_overdue", { n: stats.overdue }))),
+    card("time_to_repair", stats.ttr === null || stats.ttr.mean === null ? h("p", { class: "muted" }, t("ttr_none"))
       : h("p", { class: "big" }, t("ttr_value", { mean: formatNumber(stats.ttr.mean, 1), p90: formatNumber(stats.ttr.p90, 1) }))),
     card("weekly_trend", stats.weekly.length
       ? columnChart(weekLabels, [
@@ -118,5 +136,8 @@ export async function renderManager(container) {
         { name: t("repaired_potholes"), values: stats.weekly.map((w) => w.repaired) },
       ], { title: t("weekly_trend") })
       : h("p", { class: "muted" }, "—")),
-  );
+    stats.byCategory.length ? card("by_category", barChart(stats.byCategory, { title: t("by_category"), color: "#8a5a00" })) : null,
+    stats.bySeverity.length ? card("by_severity", barChart(stats.bySeverity, { title: t("by_severity"), color: "#006d77" })) : null,
+  ];
+  clear(container).append(...cards.filter(Boolean));
 }

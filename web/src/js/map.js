@@ -36,7 +36,7 @@ function featureName(props) {
 
 /** `panOffsetPx()`: how far right of centre a selected marker should sit (the detail panel covers the right). */
 export function createMap(element, { onSelect, panOffsetPx = () => 0 }) {
-  const map = L.map(element, { zoomControl: true, keyboard: true, minZoom: 8, maxZoom: 19 })
+  const map = L.map(element, { zoomControl: true, keyboard: true, minZoom: 8, maxZoom: 19, zoomSnap: 0.25 })
     .setView(DEFAULT_CENTRE, 11);
   const panes = {};
   for (const [name, z] of [["districts", 350], ["roads", 360]]) {
@@ -81,7 +81,7 @@ export function createMap(element, { onSelect, panOffsetPx = () => 0 }) {
       return marker;
     });
     clusters.addLayers(list);
-    if (!fitted && !districtLayer && list.length) {
+    if (!fitted && !districtLayer && selectedId === null && list.length) {
       map.fitBounds(clusters.getBounds().pad(0.2));
     }
   }
@@ -125,7 +125,7 @@ export function createMap(element, { onSelect, panOffsetPx = () => 0 }) {
       }).addTo(map);
       element.dataset.districts = String(geo.features?.length ?? 0);
       control.addOverlay(districtLayer, t("districts"));
-      if (!fitted && districtLayer.getBounds().isValid()) {
+      if (!fitted && selectedId === null && districtLayer.getBounds().isValid()) { // never yank a chosen pothole away
         map.fitBounds(districtLayer.getBounds());
         fitted = true;
       }
