@@ -10,7 +10,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from detector.errors import SourceNotFoundError
+from detector.errors import FrameDecodeError, SourceNotFoundError
 
 __all__ = [
     "IMAGE_SUFFIXES",
@@ -18,6 +18,7 @@ __all__ = [
     "Frame",
     "SkippedSource",
     "count_frames",
+    "decode_image",
     "expand_sources",
     "is_video",
     "iter_frames",
@@ -44,6 +45,15 @@ class SkippedSource:
 
     source: str
     reason: str
+
+
+def decode_image(data: bytes, *, name: str = "image") -> np.ndarray:
+    """JPEG/PNG/... bytes (an upload) -> HxWx3 uint8 BGR; FrameDecodeError naming `name` otherwise."""
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    image = cv2.imdecode(buffer, cv2.IMREAD_COLOR) if buffer.size else None
+    if image is None:
+        raise FrameDecodeError(f"{name}: {len(data)} bytes are not a decodable image")
+    return image
 
 
 def is_video(path: Path) -> bool:

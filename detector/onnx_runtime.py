@@ -1,17 +1,14 @@
 """OnnxDetector: an ultralytics YOLO detection export run on ONNX Runtime, frame in, Detections out.
 
-Loading reads the exporter's metadata (names, imgsz, stride, our `pothole_settings`/`pothole_model_id`)
-with `ast.literal_eval`/`json.loads`, never `eval`, and refuses anything that is not a (B, 4+nc, N) YOLO
-detection head. Calls are thread-safe: each thread gets its own preallocated canvases and tensors.
+Sessions, providers and thread options live here; what the file says about itself is read in
+`detector.metadata`. Calls are thread-safe: each thread gets its own preallocated canvases and tensors.
 """
 
 from __future__ import annotations
 
-import ast
-import json
 import os
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -20,6 +17,7 @@ import numpy as np
 import onnxruntime as ort
 
 from detector.errors import ModelLoadError
+from detector.metadata import read_model_info
 from detector.postprocess import Decoded, postprocess
 from detector.preprocess import Letterbox, letterbox, letterbox_geometry, to_tensor
 from detector.tiling import Window, merge_windows, plan_windows
@@ -35,7 +33,6 @@ PROVIDER_ALIASES = {
     "openvino": "OpenVINOExecutionProvider",
 }
 _AUTO_ORDER = ("TensorrtExecutionProvider", "CUDAExecutionProvider", "OpenVINOExecutionProvider")
-SETTINGS_KEY, MODEL_ID_KEY = "pothole_settings", "pothole_model_id"
 MAX_DYNAMIC_BATCH = 16
 
 
@@ -78,66 +75,6 @@ def session_options(threads: int | None = None, *, spin: bool | None = None) -> 
         spin = os.environ.get("POTHOLE_ORT_SPIN", "0") == "1"
     options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
     return options
-
-
-def _literal(metadata: Mapping[str, str], key: str, path: Path) -> Any:
-    try:
-        return ast.literal_eval(metadata[key])
-    except (KeyError, ValueError, SyntaxError, TypeError) as exc:
-        raise ModelLoadError(f"{path}: not a YOLO detection model (no readable '{key}' metadata)") from exc
-
-
-def _read_settings(metadata: Mapping[str, str], path: Path) -> InferenceSettings:
-    raw = metadata.get(SETTINGS_KEY)
-    if not raw:
-        return InferenceSettings()
-    try:
-        values = json.loads(raw)
-    except ValueError:
-        try:
-            values = ast.literal_eval(raw)
-        except (ValueError, SyntaxError) as exc:
-            raise ModelLoadError(f"{path}: metadata '{SETTINGS_KEY}' is neither JSON nor a literal") from exc
-    try:
-        return InferenceSettings.from_mapping(values)
-    except (TypeError, ValueError, AttributeError) as exc:
-        raise ModelLoadError(f"{path}: metadata '{SETTINGS_KEY}' is invalid: {exc}") from exc
-
-
-def read_model_info(session: ort.InferenceSession, path: Path) -> ModelInfo:
-    """Metadata + graph signature -> ModelInfo, or ModelLoadError naming the file and what is wrong."""
-    metadata = session.get_modelmeta().custom_metadata_map
-    if metadata.get("task", "detect") != "detect":
-        raise ModelLoadError(f"{path}: a '{metadata['task']}' model, not a YOLO detection model")
-    names = _literal(metadata, "names", path)
-    imgsz = _literal(metadata, "imgsz", path)
-    if not isinstance(names, dict) or not names:
-        raise ModelLoadError(f"{path}: metadata 'names' is not a non-empty {{id: name}} mapping")
-    if isinstance(imgsz, int):
-        imgsz = [imgsz, imgsz]
-    inputs, outputs = session.get_inputs(), session.get_outputs()
-    if len(inputs) != 1 or len(inputs[0].shape) != 4:
-        raise ModelLoadError(
-            f"{path}: expected one (B, 3, H, W) image input, got {[i.shape for i in inputs]}"
-        )
-    out_shape = outputs[0].shape
-    nc = len(names)
-    if len(out_shape) != 3 or (isinstance(out_shape[1], int) and out_shape[1] != 4 + nc):
-        detail = "an end-to-end (NMS-in-graph) export" if out_shape[-1:] == [6] else "not a YOLO head"
-        raise ModelLoadError(f"{path}: output0 shape {out_shape} is {detail}; expected (B, 4+{nc}, N)")
-    batch_dim, _, h_dim, w_dim = inputs[0].shape
-    dynamic = not (isinstance(h_dim, int) and isinstance(w_dim, int))
-    input_hw = (int(imgsz[0]), int(imgsz[1])) if dynamic else (int(h_dim), int(w_dim))
-    return ModelInfo(
-        model_id=str(metadata.get(MODEL_ID_KEY) or path.stem),
-        class_names=tuple(str(names[i]) for i in sorted(names)),
-        input_hw=input_hw,
-        stride=int(metadata.get("stride", 32)),
-        dynamic=dynamic,
-        settings=_read_settings(metadata, path),
-        batch=int(batch_dim) if isinstance(batch_dim, int) else None,
-        providers=tuple(session.get_providers()),
-    )
 
 
 class OnnxDetector:

@@ -11,7 +11,8 @@ import pytest
 
 from detector import Detection, Frame, SkippedSource, SourceNotFoundError, WeightsNotFoundError, iter_frames
 from detector.draw import draw_detections
-from detector.frames import expand_sources
+from detector.errors import FrameDecodeError
+from detector.frames import decode_image, expand_sources
 from detector.weights import current_weights_path
 
 
@@ -34,6 +35,15 @@ def test_iter_frames_skips_undecodable(tmp_path: Path) -> None:
     assert isinstance(items[1], Frame) and items[1].timestamp_s is None and items[1].image.shape == (8, 8, 3)
     with pytest.raises(ValueError, match="every_n"):
         list(iter_frames([tmp_path], every_n=0))
+
+
+def test_decode_image_bytes() -> None:
+    ok, encoded = cv2.imencode(".jpg", np.full((20, 30, 3), 200, np.uint8))
+    assert ok and decode_image(encoded.tobytes()).shape == (20, 30, 3)
+    with pytest.raises(FrameDecodeError, match="upload.jpg: 3 bytes"):
+        decode_image(b"abc", name="upload.jpg")
+    with pytest.raises(FrameDecodeError):
+        decode_image(b"")
 
 
 def test_draw_does_not_modify_input() -> None:
