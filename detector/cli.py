@@ -102,10 +102,16 @@ def detect(
     except SourceNotFoundError as exc:
         _fail(str(exc))
 
-    from detector.onnx_runtime import OnnxDetector
+    import onnxruntime
+
+    from detector.onnx_runtime import OnnxDetector, resolve_providers
 
     try:
-        detector = OnnxDetector.load(weights, threads=threads, providers=providers)
+        chosen = resolve_providers(providers, onnxruntime.get_available_providers())
+    except ModelLoadError as exc:
+        _fail(f"--providers: {exc}")
+    try:
+        detector = OnnxDetector.load(weights, threads=threads, providers=chosen)
     except ModelLoadError as exc:
         _fail(f"--weights: {exc}" if weights is not None else str(exc))
     try:

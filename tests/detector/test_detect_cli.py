@@ -43,6 +43,9 @@ def test_bad_flag_value_names_the_flag(capsys: pytest.CaptureFixture[str], tmp_p
     assert code == 2 and "--conf" in err
     code, _, err = run(capsys, str(tmp_path), "--roi", "0,0.5,1")
     assert code == 2 and "--roi" in err
+    cv2.imwrite(str(tmp_path / "a.png"), np.zeros((32, 32, 3), np.uint8))
+    code, _, err = run(capsys, str(tmp_path), "--providers", "no-such-provider")
+    assert code == 2 and err.startswith("pothole detect: error: --providers:")
 
 
 def test_folder_with_unreadable_image(
