@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from detector import InferenceSettings, OnnxDetector
 from detector.tiling import Window, merge_windows, plan_windows, roi_window_px, tile_starts
@@ -101,3 +103,44 @@ def test_tiled_and_roi_inference_on_a_real_frame(dynamic_onnx: Path, dashcam_fra
     for det in detections:
         x1, y1, x2, y2 = det.xyxy_px
         assert 0 <= x1 <= x2 <= 1920 and 432 <= y1 <= y2 <= 1080
+
+
+def _pieces(
+    box: np.ndarray, windows: list[Window], seed: int
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """What each window would see of one pothole: the box clipped to the window (nothing if outside)."""
+    rng = np.random.default_rng(seed)
+    per_window = []
+    for w in windows:
+        x1, y1 = max(box[0], w.x0_px), max(box[1], w.y0_px)
+        x2, y2 = min(box[2], w.x1_px), min(box[3], w.y1_px)
+        if x2 - x1 >= 1 and y2 - y1 >= 1:
+            per_window.append(decoded((x1, y1, x2, y2, float(rng.uniform(0.3, 0.9)))))
+        else:
+            per_window.append(decoded())
+    return per_window
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    x=st.floats(0, 1900),
+    y=st.floats(0, 1060),
+    w=st.floats(8, 1500),
+    h=st.floats(8, 1000),
+    full_pass=st.booleans(),
+    seed=st.integers(0, 99),
+)
+def test_one_pothole_stays_one_box_across_seams(
+    x: float, y: float, w: float, h: float, full_pass: bool, seed: int
+) -> None:
+    """With the full pass, any pothole merges back to one box; without it, any pothole that fits in
+    the tile overlap (200 px here) does."""
+    box = np.array([x, y, min(x + w, 1920), min(y + h, 1080)], np.float32)
+    if not full_pass and (box[2] - box[0] > 200 or box[3] - box[1] > 200):
+        return
+    windows = plan_windows((1080, 1920), InferenceSettings(tile_px=640, full_frame_pass=full_pass))
+    per_window = _pieces(box, windows, seed)
+    xyxy, scores, _ = merge_windows(per_window, windows, iou=0.45, max_det=300)
+    assert len(scores) == 1
+    np.testing.assert_allclose(xyxy[0], box, atol=1e-3)
+    assert scores[0] == max(s for _, piece, _ in per_window for s in piece)
