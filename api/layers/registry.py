@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import shapely
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
@@ -58,26 +59,49 @@ class Layer:
 
     @property
     def bbox_lonlat(self) -> tuple[float, float, float, float]:
-        bounds = shapely.total_bounds([f.geometry_lonlat for f in self.features])
-        return (float(bounds[0]), float(bounds[1]), float(bounds[2]), float(bounds[3]))
+        minx, miny, maxx, maxy = (float(v) for v in shapely.total_bounds(self.tree.geometries))
+        kx, ky = self.frame.metres_per_deg
+        lon0, lat0 = self.frame.lon0_deg, self.frame.lat0_deg
+        return (lon0 + minx / kx, lat0 + miny / ky, lon0 + maxx / kx, lat0 + maxy / ky)
+
+    def points_m(self, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
+        """Query points in this layer's metric frame (vectorised; x east, y north)."""
+        kx, ky = self.frame.metres_per_deg
+        return shapely.points((lons - self.frame.lon0_deg) * kx, (lats - self.frame.lat0_deg) * ky)
+
+    def containing_many(self, lats: np.ndarray, lons: np.ndarray) -> list[list[int]]:
+        """Per query point, the indices (ascending) of the area features covering it."""
+        found: list[list[int]] = [[] for _ in range(len(lats))]
+        pairs = self.tree.query(self.points_m(lats, lons), predicate="intersects")
+        for point_i, feature_i in sorted(zip(pairs[0].tolist(), pairs[1].tolist(), strict=True)):
+            found[point_i].append(feature_i)
+        return found
+
+    def nearest_many(
+        self, lats: np.ndarray, lons: np.ndarray, *, within_m: float, limit: int = 1
+    ) -> list[list[tuple[float, int]]]:
+        """Per query point, up to `limit` (distance_m, feature index) within `within_m`, nearest first.
+
+        Ties in distance go to the lower feature index, so the answer never depends on the tree's layout.
+        """
+        points = self.points_m(lats, lons)
+        pairs = self.tree.query(points, predicate="dwithin", distance=within_m)
+        distances = shapely.distance(points[pairs[0]], self.tree.geometries[pairs[1]])
+        found: list[list[tuple[float, int]]] = [[] for _ in range(len(lats))]
+        for k in np.lexsort((pairs[1], distances, pairs[0])).tolist():
+            hits = found[int(pairs[0][k])]
+            if len(hits) < limit:
+                hits.append((float(distances[k]), int(pairs[1][k])))
+        return found
 
     def containing(self, lat: float, lon: float) -> list[ParsedFeature]:
         """Area features covering the point (several where simplified boundaries overlap)."""
-        point = self.frame.point_m(lat, lon)
-        idx = self.tree.query(point, predicate="intersects")
-        return [self.features[i] for i in sorted(int(i) for i in idx)]
+        return [self.features[i] for i in self.containing_many(np.array([lat]), np.array([lon]))[0]]
 
     def nearest(self, lat: float, lon: float, *, within_m: float, limit: int = 1) -> list[Hit]:
         """Up to `limit` features within `within_m` metres, nearest first."""
-        point = self.frame.point_m(lat, lon)
-        if limit == 1:
-            idx, dist = self.tree.query_nearest(point, max_distance=within_m, return_distance=True)
-            pairs = sorted(zip(dist.tolist(), idx.tolist(), strict=True))[:1]
-        else:
-            idx = self.tree.query(point.buffer(within_m, quad_segs=4))
-            pairs = sorted((float(self.geometries_m[i].distance(point)), int(i)) for i in idx.tolist())
-            pairs = [p for p in pairs if p[0] <= within_m][:limit]
-        return [Hit(self.features[i], d, self.geometries_m[i]) for d, i in pairs]
+        hits = self.nearest_many(np.array([lat]), np.array([lon]), within_m=within_m, limit=limit)[0]
+        return [Hit(self.features[i], d, self.geometries_m[i]) for d, i in hits]
 
     def feature_by_id(self, feature_id: str) -> ParsedFeature | None:
         index = self.index_by_id.get(feature_id)

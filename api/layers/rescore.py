@@ -43,8 +43,7 @@ class RescoreReport:
         }
 
 
-def _new_context(runtime: LayersRuntime, pothole: Pothole) -> dict[str, Any]:
-    context = runtime.enricher(pothole.lat, pothole.lon)
+def _kept_keys(context: dict[str, Any], pothole: Pothole) -> dict[str, Any]:
     old = pothole.context or {}
     context.update({k: old[k] for k in PRESERVED_CONTEXT_KEYS if k in old})
     return context
@@ -119,8 +118,9 @@ def rescore_all(
             contexts: list[dict[str, Any]] = []
             scores: list[dict[str, Any]] = []
             events: list[WorkOrderEvent] = []
-            for pothole in potholes:
-                context = _new_context(runtime, pothole)
+            fresh = runtime.enrich_many([(p.lat, p.lon) for p in potholes])
+            for pothole, new_context in zip(potholes, fresh, strict=True):
+                context = _kept_keys(new_context, pothole)
                 enriched += 1
                 if context != (pothole.context or {}):
                     contexts.append({"id": pothole.id, "context": context})

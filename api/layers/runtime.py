@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from api.layers.enrich import enrich
+from api.layers.enrich import enrich, enrich_many
 from api.layers.geojson import parse_layer
 from api.layers.registry import Layer, LayerSet, build_layer
 from api.layers.store import Revision, current_revision, latest_policy, layer_versions
@@ -130,6 +130,10 @@ class LayersRuntime:
     def enricher(self, lat: float, lon: float) -> dict[str, Any]:
         snapshot = self._snapshot
         return enrich(lat, lon, snapshot.layers, snapshot.policy.enrichment_config)
+
+    def enrich_many(self, points: list[tuple[float, float]]) -> list[dict[str, Any]]:
+        snapshot = self._snapshot
+        return enrich_many(points, snapshot.layers, snapshot.policy.enrichment_config)
 
     def score(
         self,

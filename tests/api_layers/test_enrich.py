@@ -69,3 +69,26 @@ def test_road_linear_referencing_on_the_synthetic_grid(hwaseong_layers: LayerSet
     assert ctx["district"]["name"] == "동탄1동"
     assert all(f["properties"]["synthetic"] is True for f in dongtan1_grid["features"])
     assert dongtan1_grid["name"].startswith("SYNTHETIC")
+
+
+def test_batch_enrichment_equals_one_at_a_time(hwaseong_layers: LayerSet, dongtan1_grid: Any) -> None:
+    import random
+
+    from api.layers.enrich import enrich_many
+
+    layers = hwaseong_layers.with_layers(
+        [build_layer("roads", parse_layer(dongtan1_grid), version=1)], revision=3
+    )
+    rng = random.Random(7)
+    points = [(rng.uniform(37.0, 37.3), rng.uniform(126.6, 127.2)) for _ in range(150)]
+    points += [(rng.uniform(37.195, 37.21), rng.uniform(127.06, 127.08)) for _ in range(50)]  # on the grid
+    assert enrich_many(points, layers) == [enrich(lat, lon, layers) for lat, lon in points]
+
+
+def test_sites_just_inside_the_radius_are_found(hwaseong_layers: LayerSet) -> None:
+    from pyproj import Geod
+
+    station = hwaseong_layers.get("hwaseong_rail_stations").features[0].geometry_lonlat
+    lon, lat, _ = Geod(ellps="WGS84").fwd(station.x, station.y, 37.0, 299.0)  # 299 m away, off-axis
+    hits = enrich(lat, lon, hwaseong_layers, EnrichmentConfig(nearby_radius_m=300.0))["nearby"]
+    assert hits["hwaseong_rail_stations"][0]["distance_m"] == pytest.approx(299.0, abs=1.0)
