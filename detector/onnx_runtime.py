@@ -218,9 +218,8 @@ class OnnxDetector:
         key = ("tensor", batch, canvas_hw)
         buffers = self._buffers()
         if key not in buffers:
-            buffers[key] = np.zeros(
-                (batch, 3, *canvas_hw), dtype=np.float32
-            )  # fixed-batch graphs: spare slots are ignored
+            # A fixed-batch graph is always fed a full batch; the outputs of spare slots are ignored.
+            buffers[key] = np.zeros((batch, 3, *canvas_hw), dtype=np.float32)
         return buffers[key]
 
 
