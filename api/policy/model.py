@@ -114,8 +114,10 @@ class Policy(_Strict):
     def enrichment_config(self) -> EnrichmentConfig:
         section = self.enrichment
         return EnrichmentConfig(
-            district_layer=section.district_layer, district_fallback_m=section.district_fallback_m,
-            road_search_m=section.road_search_m, nearby_radius_m=section.nearby_radius_m,
+            district_layer=section.district_layer,
+            district_fallback_m=section.district_fallback_m,
+            road_search_m=section.road_search_m,
+            nearby_radius_m=section.nearby_radius_m,
             nearby_limit=section.nearby_limit,
             keep_properties=tuple((k, tuple(v)) for k, v in section.keep_properties.items()),
         )

@@ -14,14 +14,23 @@ from api.layers.errors import PolicyError
 from api.layers.rescore import rescore_all
 from api.layers.routes import runtime_of
 from api.layers.store import save_policy
+from api.layers.tables import PriorityPolicy
 
 router = APIRouter(prefix="/v1/policy", tags=["policy"])
 
 
 @router.get("", summary="The priority policy in force (score terms and SLA categories)")
 def get_policy(request: Request, _: Staff) -> dict[str, Any]:
+    """`document` is the YAML as stored (edit it and PUT it back); `policy` is the parsed form."""
     snapshot = runtime_of(request).snapshot
-    return {"id": snapshot.policy_id, "policy": snapshot.policy.model_dump(mode="json")}
+    with Session(request.app.state.engine) as session:
+        row = session.get(PriorityPolicy, snapshot.policy_id) if snapshot.policy_id else None
+    return {
+        "id": snapshot.policy_id,
+        "origin": row.origin if row else "built-in default",
+        "document": row.document if row else None,
+        "policy": snapshot.policy.model_dump(mode="json"),
+    }
 
 
 @router.put(

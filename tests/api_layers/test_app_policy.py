@@ -17,6 +17,7 @@ def test_policy_change_rescores_open_orders(client: Any) -> None:
     assert current["policy"]["categories"][0]["due"] == {"hours": 12.0, "days": None, "working_days": None}
 
     text = DEFAULT_POLICY_PATH.read_text(encoding="utf-8")
+    assert current["document"] == text and current["origin"] == "file:default_policy.yaml"
     stricter = text.replace(
         "terms:\n",
         'terms:\n  - {group: district, area: "*si_kostat2018", points: 45,'
