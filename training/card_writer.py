@@ -39,6 +39,17 @@ def equivalent_train_command(training: dict) -> str:
     return " ".join(shlex.quote(p) for p in parts)
 
 
+def _run_dir(training: dict) -> Path | None:
+    """The run folder: beside the checkpoint (runs/NAME/weights/best.pt), else ultralytics' save_dir."""
+    for candidate in (
+        Path(training["checkpoint"]).parent.parent if training.get("checkpoint") else None,
+        Path(training["save_dir"]) if training.get("save_dir") else None,
+    ):
+        if candidate is not None and (candidate / "results.csv").exists():
+            return candidate
+    return None
+
+
 def _speed_frame(data_yamls: tuple[Path, ...], split: str) -> Path | None:
     """The largest first image among the datasets' split (a dashcam frame where there is one)."""
     import cv2
@@ -63,12 +74,12 @@ def write_card(
     current: dict[str, Metrics] | None,
     current_id: str | None,
 ) -> Path:
-    from training.promote import measure_speed_ms
+    from training.speed import measure_speed_ms
 
     weights_dir: Path = request.weights_dir
     metadata = read_metadata(weights_dir / onnx_name)
     training = json.loads(metadata.get("pothole_training", "{}"))
-    run_dir = Path(training["checkpoint"]).parent.parent if training.get("checkpoint") else None
+    run_dir = _run_dir(training)
     curves_name, train_hours = None, None
     if run_dir is not None and (run_dir / "results.csv").exists():
         curves_name = f"{model_id}-curves.png"
@@ -92,16 +103,10 @@ def write_card(
     speed: dict[str, float] = {}
     frame = _speed_frame(request.data_yamls, request.split)
     if frame is not None:
-        import cv2
-
-        height, width = cv2.imread(str(frame)).shape[:2]
-        speed[f"FP32, one {width}x{height} frame, whole pipeline (tiles + full frame)"] = measure_speed_ms(
-            weights_dir / onnx_name, frame
-        )
+        models = {"FP32": weights_dir / onnx_name}
         if int8_name:
-            speed[f"INT8, one {width}x{height} frame, whole pipeline"] = measure_speed_ms(
-                weights_dir / int8_name, frame
-            )
+            models["INT8"] = weights_dir / int8_name
+        speed = measure_speed_ms(models, frame)
     facts = CardFacts(
         model_id=model_id,
         onnx_name=onnx_name,

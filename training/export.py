@@ -77,6 +77,7 @@ def checkpoint_facts(checkpoint: Path) -> dict:
         "epoch": ckpt.get("epoch"),
         "batch": args.get("batch"),
         "hours": args.get("time"),
+        "save_dir": str(args.get("save_dir", "")),
         "seed": args.get("seed"),
         "name": args.get("name"),
         "date": str(ckpt.get("date", "")),

@@ -63,7 +63,8 @@ def dataset_licence(data_yaml: Path) -> str:
         if provenance.exists():
             found = re.search(r"^## Licen[cs]e[^\n]*\n(.*?)(?=^## |\Z)", provenance.read_text(), re.M | re.S)
             if found:
-                return " ".join(found.group(1).split())
+                bullets = [line.strip().removeprefix("- ") for line in found.group(1).splitlines()]
+                return " ".join(" ".join(b for b in bullets if b).split())
     for name, text in KNOWN_LICENCES.items():
         if any(name in str(folder) for folder in folders):
             return text
@@ -75,8 +76,8 @@ def git_commit(project_root: Path) -> str:
         commit = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=project_root, capture_output=True, text=True, check=True
         ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+        dirty = subprocess.run(  # only the code that makes and runs a model
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", "training", "detector"],
             cwd=project_root,
             capture_output=True,
             text=True,
@@ -84,7 +85,7 @@ def git_commit(project_root: Path) -> str:
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown (not a git checkout)"
-    return f"{commit}{' (with uncommitted changes)' if dirty else ''}"
+    return f"{commit}{' (with uncommitted changes in training/ or detector/)' if dirty else ''}"
 
 
 def read_results_csv(results_csv: Path) -> dict[str, list[float]]:

@@ -11,12 +11,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import statistics
-import time
 from dataclasses import dataclass
 from pathlib import Path
-
-import cv2
 
 from training.evaluate import evaluate, load_detector
 from training.metrics import Metrics
@@ -83,19 +79,6 @@ def read_current(weights_dir: Path) -> dict | None:
     if not (weights_dir / entry["onnx"]).is_file():
         raise FileNotFoundError(f"{manifest}: 'onnx'={entry['onnx']} does not exist")
     return entry
-
-
-def measure_speed_ms(weights: Path, frame_path: Path, repeats: int = 10) -> float:
-    """Median wall time of one frame through the detector (tiling included), after a warm-up."""
-    detector = load_detector(weights)
-    frame = cv2.imread(str(frame_path), cv2.IMREAD_COLOR)
-    detector(frame)
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        detector(frame)
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
 
 
 def _evaluate_all(weights: Path, request: PromoteRequest, progress) -> dict[str, Metrics]:
