@@ -211,7 +211,18 @@ def render_card(facts: CardFacts, project_root: Path) -> str:
         lines += ["", "(measured while the machine was shared; treat as an upper bound)", ""]
     if facts.curves_png:
         lines += ["## Training curves", "", f"![training curves]({facts.curves_png})", ""]
-    lines += ["## Reproduce", ""]
+    lines += [
+        "## Limits",
+        "",
+        "- Trained on highway survey frames from southern Brazil (roof camera, steeper than a windscreen "
+        "dashcam) and on web / handheld photos; not yet validated on the service's own city streets. "
+        "Check it on a labelled sample of your own frames before trusting the numbers above.",
+        "- dnit-rs-es labels are incomplete in places (PROVENANCE.md), so some 'false positives' are "
+        "unlabelled potholes; its val potholes are much smaller than its train potholes.",
+        "",
+        "## Reproduce",
+        "",
+    ]
     for name, command in facts.commands.items():
         lines += [f"{name}:", "```bash", command, "```"]
     return "\n".join(lines) + "\n"
