@@ -69,7 +69,11 @@ def test_open_pothole_and_mark_it_repaired(crew_page: Any, server: Server, scree
     photo.wait_for()
     assert photo.get_attribute("src").startswith("blob:")  # fetched with the header, never a keyed URL
     assert crew_page.locator(f'.queue-list li.selected [data-pothole-id="{pothole_id}"]').count() == 1
-    assert crew_page.locator(".leaflet-marker-icon.pin.selected").count() == 1
+    selected = crew_page.locator(".leaflet-marker-icon.pin.selected")
+    assert selected.count() == 1
+    crew_page.wait_for_timeout(500)  # the map pans to the pothole, beside the panel, not under it
+    marker_box, panel_box = selected.bounding_box(), panel.bounding_box()
+    assert marker_box and panel_box and marker_box["x"] + marker_box["width"] <= panel_box["x"]
     crew_page.screenshot(path=str(screenshots / "pothole-detail.png"))
 
     with server.client(server.crew_key) as api:

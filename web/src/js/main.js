@@ -157,15 +157,21 @@ async function loadWork() {
   }
 }
 
+/** A <details> so phones can fold it away from the small map; open by default on wide screens. */
 function renderLegend() {
   const legend = $("legend");
+  if (!legend.dataset.ready) {
+    legend.open = window.innerWidth > 760;
+    legend.dataset.ready = "1";
+  }
   legend.replaceChildren(
-    h("strong", {}, t("legend")),
-    h("span", {}, t("legend_priority")),
+    h("summary", {}, t("legend")),
+    h("div", { class: "legend-body" },
+      h("span", {}, t("legend_priority")),
     h("span", { class: "legend-row" }, [1, 2, 3, 4, 5].map((p) => h("span", { class: `pin static prio-${p}` }, h("span", {}, String(p))))),
     h("span", { class: "legend-row" }, h("span", { class: "pin static st-in_progress prio-2" }, h("span", {}, "2")), t("legend_progress")),
     h("span", { class: "legend-row" }, h("span", { class: "pin static st-repaired" }, h("span", {}, "✓")), t("legend_done")),
-    h("span", { class: "legend-row" }, h("span", { class: "pin static st-rejected" }, h("span", {}, "×")), t("legend_rejected")),
+      h("span", { class: "legend-row" }, h("span", { class: "pin static st-rejected" }, h("span", {}, "×")), t("legend_rejected"))),
   );
 }
 

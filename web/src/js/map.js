@@ -82,7 +82,7 @@ export function createMap(element, { onSelect, panOffsetPx = () => 0 }) {
     });
     clusters.addLayers(list);
     if (!fitted && !districtLayer && selectedId === null && list.length) {
-      map.fitBounds(clusters.getBounds().pad(0.2));
+      map.fitBounds(clusters.getBounds().pad(0.2), { animate: false });
     }
   }
 
@@ -126,7 +126,7 @@ export function createMap(element, { onSelect, panOffsetPx = () => 0 }) {
       element.dataset.districts = String(geo.features?.length ?? 0);
       control.addOverlay(districtLayer, t("districts"));
       if (!fitted && selectedId === null && districtLayer.getBounds().isValid()) { // never yank a chosen pothole away
-        map.fitBounds(districtLayer.getBounds());
+        map.fitBounds(districtLayer.getBounds(), { animate: false }); // an animated zoom would undo a pan to a pothole chosen meanwhile
         fitted = true;
       }
     }
