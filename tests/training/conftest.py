@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -12,12 +12,21 @@ from training_helpers import write_image
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _offline_ultralytics(tmp_path_factory: pytest.TempPathFactory) -> None:
+def _offline_ultralytics(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """Ultralytics writes settings.json under YOLO_CONFIG_DIR: never the home folder in tests."""
-    config_dir = tmp_path_factory.mktemp("ultralytics-config")
-    os.environ["YOLO_CONFIG_DIR"] = str(config_dir)
-    os.environ["YOLO_OFFLINE"] = "1"
-    os.environ["POTHOLE_RUNS_DIR"] = str(tmp_path_factory.mktemp("runs"))
+    values = {
+        "YOLO_CONFIG_DIR": str(tmp_path_factory.mktemp("ultralytics-config")),
+        "YOLO_OFFLINE": "1",
+        "POTHOLE_RUNS_DIR": str(tmp_path_factory.mktemp("runs")),
+    }
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
 
 
 MakeDataset = Callable[..., Path]
