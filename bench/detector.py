@@ -2,11 +2,11 @@
 
 Run: .venv/bin/python bench/detector.py [--frames 40] [--rounds 3] [--threads N]
 
-Real-sized 1920x1080 frames (dnit-rs-es frames cropped to 16:9 and upscaled), ONE dynamic-shape ONNX (the
-published weights/current.json model if it is dynamic, else yolov8n.yaml exported at imgsz 640 into a cache),
-so both pipelines run the same 384x640 rectangle. Both ORT sessions (ours, ultralytics') get the same
-SessionOptions (same intra-op thread count). The three measurements are interleaved frame by frame so a
-busy machine slows them alike. Prints a table, then a last line of JSON:
+Real-sized 1920x1080 frames (dnit-rs-es frames cropped to 16:9 and upscaled), ONE ONNX (the published
+weights/current.json model if it is dynamic or fixed-rectangular, else yolov8n.yaml exported at imgsz 640
+dynamic into a cache), so both pipelines run the same 384x640 rectangle. Both ORT sessions (ours,
+ultralytics') get the same SessionOptions (same intra-op thread count). The three measurements are
+interleaved frame by frame so a busy machine slows them alike. Prints a table, then a last line of JSON:
 ours_ms, ultralytics_ms, model_only_ms (medians), speedup_vs_ultralytics (median of per-step
 ultralytics/ours ratios), overhead_share (median per-frame share of letterbox+decode+NMS in our staged
 run), plus the plain ratio-of-medians versions of both for comparison.
@@ -44,15 +44,21 @@ def offline_ultralytics() -> None:
 
 
 def pick_model() -> tuple[Path, str]:
-    """weights/current.json's model when it has a dynamic input, else a cached yolov8n.yaml export."""
+    """weights/current.json's model when it runs a 1080p frame as a rectangle, else a cached yolov8n export.
+
+    A dynamic export runs the stride-aligned rectangle (384x640 at imgsz 640) in both pipelines; a fixed
+    rectangular export (e.g. 384x640) does the same by construction. A fixed square one would not.
+    """
     from detector import OnnxDetector
     from detector.errors import ModelLoadError
     from detector.weights import current_weights_path
 
     try:
         published = current_weights_path()
-        if OnnxDetector.load(published).info.dynamic:
-            return published, f"published {published.name}"
+        info = OnnxDetector.load(published).info
+        if info.dynamic or info.input_hw[0] != info.input_hw[1]:
+            kind = "dynamic" if info.dynamic else f"fixed {info.input_hw[0]}x{info.input_hw[1]}"
+            return published, f"published {published.name} ({kind})"
     except ModelLoadError:
         pass
     target = CACHE / f"ultralytics-{version('ultralytics')}" / "yolov8n-640-dynamic.onnx"
