@@ -66,3 +66,14 @@ def _apply(request: Request, document: str, actor: str) -> dict[str, Any]:
     runtime.refresh(force=True)
     report = rescore_all(engine, runtime, actor=actor)
     return {"id": policy_id, "policy": policy.model_dump(mode="json"), "rescored": report.as_json()}
+
+
+@router.post(
+    "/rescore", summary="Re-enrich potholes and re-score open orders now (admin; e.g. daily, for age terms)"
+)
+def rescore_now(request: Request, principal: Admin) -> dict[str, Any]:
+    """Age terms ("open for 14 days") change with time alone: a daily call keeps the queue honest."""
+    runtime = runtime_of(request)
+    runtime.refresh(force=True)
+    report = rescore_all(request.app.state.engine, runtime, actor=principal.name)
+    return {"rescored": report.as_json()}

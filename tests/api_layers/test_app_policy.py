@@ -44,3 +44,13 @@ def test_bad_policy_is_422_naming_the_key(client: Any) -> None:
     )
     assert answer.status_code == 422
     assert answer.json()["detail"].startswith("policy.categories.0.priority:")
+
+
+def test_rescore_now_picks_up_age(client: Any) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    old = (datetime.now(UTC) - timedelta(days=20)).isoformat().replace("+00:00", "Z")
+    pothole = ingest(client, 37.2000, 127.0700, captured_at=old)
+    assert client.post("/v1/policy/rescore", headers=ADMIN).json()["rescored"]["orders_rescored"] == 1
+    terms = client.get(f"/v1/potholes/{pothole['id']}", headers=ADMIN).json()["work_order"]["score_terms"]
+    assert {"points": 10.0, "reason": "open for 20 days"} in terms
