@@ -49,44 +49,87 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
     if route_spec == "comma2k19" and not (shared / "dashcam" / "comma2k19_ex1_frame_poses.csv").is_file():
         print("note: ../shared/dashcam is absent; driving the synthetic grid instead", file=sys.stderr)
         route_spec = "grid"
-    route = build_route(route_spec, shared_dir=shared, anchor=HWASEONG, length_m=1200.0, speed_mps=10.0,
-                        seed=args.seed)
-    cfg = PatrolConfig(vehicles=args.vehicles, passes=args.passes, potholes=args.potholes, fps=args.fps,
-                       seed=args.seed, gps=GpsErrorModel(r95_m=args.gps_r95_m))
+    route = build_route(
+        route_spec, shared_dir=shared, anchor=HWASEONG, length_m=1200.0, speed_mps=10.0, seed=args.seed
+    )
+    cfg = PatrolConfig(
+        vehicles=args.vehicles,
+        passes=args.passes,
+        potholes=args.potholes,
+        fps=args.fps,
+        seed=args.seed,
+        gps=GpsErrorModel(r95_m=args.gps_r95_m),
+    )
     started = time.monotonic()
     manifest = simulate_patrol(route, cfg, workdir / "patrol", dataset_test_images(shared))
     sim_s = time.monotonic() - started
     admin_key = secrets.token_urlsafe(24)
     summaries = []
     extra_env = {"POTHOLE_DEDUP_RADIUS_M": str(args.dedup_radius_m)} if args.dedup_radius_m else {}
-    with ApiServer(f"sqlite:///{workdir / 'api.db'}", admin_key=admin_key, log_path=workdir / "api.log",
-                   extra_env=extra_env) as api:
+    with ApiServer(
+        f"sqlite:///{workdir / 'api.db'}",
+        admin_key=admin_key,
+        log_path=workdir / "api.log",
+        extra_env=extra_env,
+    ) as api:
         for vehicle in manifest["vehicles"]:
             api.put_camera(vehicle["vehicle_id"], manifest["camera"])
         agent_started = time.monotonic()
         for vehicle_id, pas in _passes_in_time_order(manifest):
-            summary = run_edge_agent([
-                "--source", pas["frames"], "--gps", pas["gps"], "--detections", pas["detections"],
-                "--api", api.url, "--key", admin_key, "--vehicle-id", vehicle_id,
-                "--queue", str(workdir / f"outbox-{vehicle_id}.db"), "--clock-offset-s", str(pas["clock_offset_s"]),
-            ])
+            summary = run_edge_agent(
+                [
+                    "--source",
+                    pas["frames"],
+                    "--gps",
+                    pas["gps"],
+                    "--detections",
+                    pas["detections"],
+                    "--api",
+                    api.url,
+                    "--key",
+                    admin_key,
+                    "--vehicle-id",
+                    vehicle_id,
+                    "--queue",
+                    str(workdir / f"outbox-{vehicle_id}.db"),
+                    "--clock-offset-s",
+                    str(pas["clock_offset_s"]),
+                ]
+            )
             summaries.append(summary)
-            print(f"  {pas['pass']}: {summary['frames']} frames, {summary['detections']} boxes, "
-                  f"{summary['tracks']} tracks, {summary['sightings_queued']} sightings, "
-                  f"gaps={sum(summary['gap_reasons'].values())}", file=sys.stderr)
+            print(
+                f"  {pas['pass']}: {summary['frames']} frames, {summary['detections']} boxes, "
+                f"{summary['tracks']} tracks, {summary['sightings_queued']} sightings, "
+                f"gaps={sum(summary['gap_reasons'].values())}",
+                file=sys.stderr,
+            )
         agent_s = time.monotonic() - agent_started
         features = api.potholes()
-    truth = [TruePothole(f["id"], f["geometry"]["coordinates"][1], f["geometry"]["coordinates"][0],
-                         f["properties"]["passes_seen"] > 0)
-             for f in json.loads(Path(manifest["ground_truth"]).read_text())["features"]]
+    truth = [
+        TruePothole(
+            f["id"],
+            f["geometry"]["coordinates"][1],
+            f["geometry"]["coordinates"][0],
+            f["properties"]["passes_seen"] > 0,
+        )
+        for f in json.loads(Path(manifest["ground_truth"]).read_text())["features"]
+    ]
     records = [(f["geometry"]["coordinates"][1], f["geometry"]["coordinates"][0]) for f in features]
     metrics = score(truth, records, match_radius_m=args.match_radius_m)
     queued = sum(s["sightings_queued"] for s in summaries)
     pending = sum(s["outbox_pending"]["sighting"] for s in summaries[-1:])
     stored = sum(int(f["properties"].get("sightings") or 0) for f in features)
-    return {"metrics": metrics, "queued": queued, "stored": stored, "pending": pending, "sim_s": sim_s,
-            "agent_s": agent_s, "frames": manifest["frames"], "passes": len(summaries),
-            "gps_outage_passes": sum(bool(p["gps_outages_s"]) for v in manifest["vehicles"] for p in v["passes"])}
+    return {
+        "metrics": metrics,
+        "queued": queued,
+        "stored": stored,
+        "pending": pending,
+        "sim_s": sim_s,
+        "agent_s": agent_s,
+        "frames": manifest["frames"],
+        "passes": len(summaries),
+        "gps_outage_passes": sum(bool(p["gps_outages_s"]) for v in manifest["vehicles"] for p in v["passes"]),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -99,8 +142,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--route", default="comma2k19", help="comma2k19 | grid | a road GeoJSON")
     parser.add_argument("--match-radius-m", type=float, default=10.0)
-    parser.add_argument("--dedup-radius-m", type=float, default=None,
-                        help="set the API's POTHOLE_DEDUP_RADIUS_M (default: the API's own default)")
+    parser.add_argument(
+        "--dedup-radius-m",
+        type=float,
+        default=None,
+        help="set the API's POTHOLE_DEDUP_RADIUS_M (default: the API's own default)",
+    )
     parser.add_argument("--shared", default=str(ROOT.parent / "shared"))
     parser.add_argument("--keep", default=None, help="keep the work folder here instead of a temp dir")
     args = parser.parse_args(argv)
@@ -112,12 +159,17 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="geo-dedup-") as tmp:
             result = run(args, Path(tmp))
     m = result["metrics"]
-    print(f"patrol: {result['passes']} passes ({args.vehicles} vehicles x {args.passes}), {result['frames']} frames, "
-          f"{m.true_potholes} potholes ({m.visible_potholes} visible), GPS r95 {args.gps_r95_m} m, "
-          f"{result['gps_outage_passes']} passes with a GPS outage")
+    print(
+        f"patrol: {result['passes']} passes ({args.vehicles} vehicles x {args.passes}), "
+        f"{result['frames']} frames, "
+        f"{m.true_potholes} potholes ({m.visible_potholes} visible), GPS r95 {args.gps_r95_m} m, "
+        f"{result['gps_outage_passes']} passes with a GPS outage"
+    )
     print(f"time: simulate {result['sim_s']:.1f} s, agents {result['agent_s']:.1f} s")
-    print(f"records: {m.records} (found {m.found}, unmatched {m.unmatched_records}); "
-          f"sightings queued {result['queued']}, stored {result['stored']}")
+    print(
+        f"records: {m.records} (found {m.found}, unmatched {m.unmatched_records}); "
+        f"sightings queued {result['queued']}, stored {result['stored']}"
+    )
     errors = ", ".join(f"{e:.2f}" for e in sorted(m.errors_m))
     print(f"position error per found pothole (m): {errors}")
     line = {

@@ -34,35 +34,62 @@ def free_port() -> int:
 class ApiServer:
     """`uvicorn --factory api.main:create_app` in its own session; SIGTERM on stop, SIGKILL on `kill`."""
 
-    def __init__(self, database_url: str, *, admin_key: str, port: int | None = None,
-                 migrate: str = "create_all", load_model: bool = False, extra_env: dict[str, str] | None = None,
-                 log_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        admin_key: str,
+        port: int | None = None,
+        migrate: str = "create_all",
+        load_model: bool = False,
+        extra_env: dict[str, str] | None = None,
+        log_path: Path | None = None,
+    ) -> None:
         self.database_url = database_url
         self.admin_key = admin_key
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = os.environ | {
-            "POTHOLE_DATABASE_URL": database_url,
-            "POTHOLE_BOOTSTRAP_ADMIN_KEY": admin_key,
-            "POTHOLE_MIGRATE_ON_START": migrate,
-            "POTHOLE_LOAD_MODEL": "true" if load_model else "false",
-            "POTHOLE_REQUIRE_MODEL": "true" if load_model else "false",
-            "POTHOLE_LOG_LEVEL": "WARNING",
-            "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1"),
-        } | (extra_env or {})
+        self.env = (
+            os.environ
+            | {
+                "POTHOLE_DATABASE_URL": database_url,
+                "POTHOLE_BOOTSTRAP_ADMIN_KEY": admin_key,
+                "POTHOLE_MIGRATE_ON_START": migrate,
+                "POTHOLE_LOAD_MODEL": "true" if load_model else "false",
+                "POTHOLE_REQUIRE_MODEL": "true" if load_model else "false",
+                "POTHOLE_LOG_LEVEL": "WARNING",
+                "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1"),
+            }
+            | (extra_env or {})
+        )
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout_s: float = 60.0) -> ApiServer:
-        cmd = [sys.executable, "-m", "uvicorn", "--factory", "api.main:create_app", "--host", "127.0.0.1",
-               "--port", str(self.port), "--log-level", "warning", "--no-access-log"]
+        cmd = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "--factory",
+            "api.main:create_app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+        ]
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
-        self.process = subprocess.Popen(cmd, cwd=PROJECT_ROOT, env=self.env, stdout=log, stderr=log,
-                                        start_new_session=True)
+        self.process = subprocess.Popen(
+            cmd, cwd=PROJECT_ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True
+        )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"API exited with {self.process.returncode} at start-up (log: {self.log_path})")
+                raise RuntimeError(
+                    f"API exited with {self.process.returncode} at start-up (log: {self.log_path})"
+                )
             try:
                 if httpx.get(f"{self.url}/healthz", timeout=1.0).status_code == 200:
                     return self
@@ -118,12 +145,20 @@ class ApiServer:
         self.stop()
 
 
-def run_edge_agent(args: Sequence[str], *, timeout_s: float = 600.0, env: dict[str, str] | None = None
-                   ) -> dict[str, Any]:
+def run_edge_agent(
+    args: Sequence[str], *, timeout_s: float = 600.0, env: dict[str, str] | None = None
+) -> dict[str, Any]:
     """`pothole edge run ARGS` as a child process; returns its JSON summary (the last stdout line)."""
     cmd = [sys.executable, "-m", "pothole_cli", "edge", "run", *args]
-    done = subprocess.run(cmd, cwd=PROJECT_ROOT, env=os.environ | {"OMP_NUM_THREADS": "1"} | (env or {}),
-                          capture_output=True, text=True, timeout=timeout_s, check=False)
+    done = subprocess.run(
+        cmd,
+        cwd=PROJECT_ROOT,
+        env=os.environ | {"OMP_NUM_THREADS": "1"} | (env or {}),
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        check=False,
+    )
     if done.returncode != 0:
         raise RuntimeError(f"edge agent exited {done.returncode}: {done.stderr.strip()[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])

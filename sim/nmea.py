@@ -40,7 +40,8 @@ def nmea_sentences(
     hdop = max(0.5, sigma_m * math.sqrt(2) / 5.0)
     return [
         _sentence(
-            f"GPRMC,{hhmmss},A,{lat_text},{ns},{lon_text},{ew},{speed_kn:.2f},{course_deg % 360:.1f},{date},,,A"
+            f"GPRMC,{hhmmss},A,{lat_text},{ns},{lon_text},{ew},{speed_kn:.2f},"
+            f"{course_deg % 360:.1f},{date},,,A"
         ),
         _sentence(f"GPGGA,{hhmmss},{lat_text},{ns},{lon_text},{ew},1,09,{hdop:.1f},30.0,M,0.0,M,,"),
         _sentence(

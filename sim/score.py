@@ -53,8 +53,9 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
 
 
-def score(truth: Sequence[TruePothole], records: Sequence[tuple[float, float]], *,
-          match_radius_m: float = 10.0) -> Metrics:
+def score(
+    truth: Sequence[TruePothole], records: Sequence[tuple[float, float]], *, match_radius_m: float = 10.0
+) -> Metrics:
     """records: (lat, lon) of every pothole record the API holds in the patrolled area."""
     matched: dict[str, list[float]] = {t.pothole_id: [] for t in truth}
     unmatched = 0

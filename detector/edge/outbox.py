@@ -118,7 +118,8 @@ class Outbox:
         size = len(text) + (len(blob) if blob else 0)
         with self._transaction():
             inserted = self._db.execute(
-                "INSERT OR IGNORE INTO outbox (client_id, kind, vehicle_id, body, blob, size_bytes, queued_at)"
+                "INSERT OR IGNORE INTO outbox"
+                " (client_id, kind, vehicle_id, body, blob, size_bytes, queued_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (client_id, kind, vehicle_id, text, blob, size, self._clock()),
             )

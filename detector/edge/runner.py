@@ -64,7 +64,7 @@ def make_client(api_url: str, key: str, timeout_s: float) -> httpx.Client:
 
 
 def load_detector(options: RunOptions) -> tuple[DetectFn | None, str]:
-    """Replay side-car, else the ONNX model (weights/current.json unless --weights); frames mode needs none."""
+    """Replay side-car, else the ONNX model (weights/current.json unless --weights); frames mode: none."""
     if options.detections is not None:
         replay = ReplayDetector(options.detections)
         return replay, replay.model_id

@@ -99,38 +99,45 @@ def _iter_live(
     clock: Callable[[], float],
     sleep: Callable[[float], None],
 ) -> Iterator[FrameSample]:
-    """Wall-clock stamped frames; reopen a dropped stream with backoff 0.5, 1, 2, ... 30 s."""
+    """Wall-clock stamped frames; reopen a dropped stream with backoff 0.5, 1, 2, ... 30 s.
+
+    A camera that never opens is an error; one that worked and then stays away for `max_reconnects`
+    attempts in a row ends the source, so the agent finishes its tracks and drains its outbox.
+    """
     failures = 0
     index = 0
     while True:
         capture = open_capture(target)
-        if not capture.isOpened():  # type: ignore[attr-defined]
-            failures += 1
-            if failures > max_reconnects:
-                raise FrameSourceError(f"--source: {target} did not open after {max_reconnects} reconnects")
-            delay_s = min(30.0, 0.5 * 2 ** (failures - 1))
-            log.warning(
-                "stream %s not open; retry %d/%d in %.1f s", target, failures, max_reconnects, delay_s
-            )
-            sleep(delay_s)
-            continue
-        try:
-            while True:
-                ok, image = capture.read()  # type: ignore[attr-defined]
-                if not ok:
-                    break
-                failures = 0
-                if index % every_n == 0:
-                    yield FrameSample(image=image, index=index, captured_utc_s=clock(), name=f"live#{index}")
-                index += 1
-        finally:
-            capture.release()  # type: ignore[attr-defined]
+        if capture.isOpened():  # type: ignore[attr-defined]
+            try:
+                while True:
+                    ok, image = capture.read()  # type: ignore[attr-defined]
+                    if not ok:
+                        break
+                    failures = 0
+                    if index % every_n == 0:
+                        yield FrameSample(
+                            image=image, index=index, captured_utc_s=clock(), name=f"live#{index}"
+                        )
+                    index += 1
+            finally:
+                capture.release()  # type: ignore[attr-defined]
         failures += 1
         if failures > max_reconnects:
-            log.warning("stream %s ended; giving up after %d reconnects", target, max_reconnects)
+            if index == 0:
+                raise FrameSourceError(f"--source: {target} did not open after {max_reconnects} attempts")
+            log.warning("stream %s gone; giving up after %d reconnects", target, max_reconnects)
             return
-        log.warning("stream %s dropped after frame %d; reconnecting", target, index)
-        sleep(min(30.0, 0.5 * 2 ** (failures - 1)))
+        delay_s = min(30.0, 0.5 * 2 ** (failures - 1))
+        log.warning(
+            "stream %s dropped or not open (frame %d); retry %d/%d in %.1f s",
+            target,
+            index,
+            failures,
+            max_reconnects,
+            delay_s,
+        )
+        sleep(delay_s)
 
 
 def open_source(
@@ -144,7 +151,7 @@ def open_source(
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Iterator[FrameSample]:
-    """Pick the reader for `spec`: a digit is a camera index, a URL a stream, else a folder or a video file."""
+    """Pick the reader: a digit is a camera index, a URL a stream, else a folder or a video file."""
     if every_n < 1:
         raise FrameSourceError(f"--every-n: {every_n} must be >= 1")
     if fps <= 0:

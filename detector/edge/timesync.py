@@ -145,7 +145,7 @@ class Timeline:
         return FixMatch(t, fix)
 
     def _heading_from_track(self, t: float, lat: float, lon: float) -> float | None:
-        """Course over a baseline of >= heading_baseline_m (never two fixes a metre apart); None when stopped."""
+        """Course over >= heading_baseline_m (never two fixes a metre apart); None when stopped."""
         window = self.fixes_between(t - self.heading_window_s, t + self.heading_window_s)
         past = [f for f in window if f.t_utc_s <= t]
         future = [f for f in window if f.t_utc_s > t]

@@ -1,0 +1,110 @@
+"""The uploader against a scripted API: acks, retries with the same ids, splits, dead letters."""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+
+import httpx
+
+from detector.edge.outbox import Outbox
+from detector.edge.uploader import Uploader
+
+from .conftest import ScriptedApi
+
+
+def queue(outbox: Outbox, n: int, vehicle: str = "bus-1") -> list[str]:
+    return [outbox.put("sighting", vehicle, {"confidence": 0.5 + i / 100}, b"crop%d" % i) for i in range(n)]
+
+
+def sent_ids(api: ScriptedApi) -> list[str]:
+    return [
+        item["client_id"]
+        for r in api.requests
+        if r.url.path == "/v1/sightings"
+        for item in json.loads(r.content)["items"]
+    ]
+
+
+def test_created_items_leave_the_outbox_with_their_crop(tmp_path: Path) -> None:
+    api = ScriptedApi()
+    with Outbox(tmp_path / "q.db") as outbox, api.client() as client:
+        ids = queue(outbox, 3)
+        assert Uploader(outbox, client).send_round().acked == 3
+        assert outbox.pending()["sighting"] == 0
+    body = json.loads(api.requests[0].content)
+    assert body["vehicle_id"] == "bus-1" and [i["client_id"] for i in body["items"]] == ids
+    assert base64.b64decode(body["items"][0]["crop_jpeg_b64"]) == b"crop0"
+
+
+def test_network_failure_and_5xx_retry_with_the_same_client_ids(tmp_path: Path) -> None:
+    api = ScriptedApi()
+    api.fail_next = [httpx.ConnectError("refused"), 503]
+    with Outbox(tmp_path / "q.db", backoff_base_s=0.001) as outbox, api.client() as client:
+        ids = queue(outbox, 2)
+        uploader = Uploader(outbox, client)
+        assert uploader.drain(timeout_s=10)
+        assert outbox.counters()["retries"] == 4
+    assert sent_ids(api) == ids * 3
+    assert sorted(api.stored) == sorted(ids)
+
+
+def test_a_replayed_item_answered_duplicate_is_done(tmp_path: Path) -> None:
+    api = ScriptedApi()
+    with Outbox(tmp_path / "q.db") as outbox, api.client() as client:
+        (client_id,) = queue(outbox, 1)
+        api.stored[client_id] = 7  # the server stored it, but the answer was lost on the way
+        Uploader(outbox, client).send_round()
+        assert outbox.counters()["acked_duplicate"] == 1 and outbox.pending()["sighting"] == 0
+
+
+def test_a_rejected_item_is_dead_lettered_and_the_rest_go_through(tmp_path: Path) -> None:
+    api = ScriptedApi()
+    with Outbox(tmp_path / "q.db") as outbox, api.client() as client:
+        ids = queue(outbox, 3)
+        api.reject.add(ids[1])
+        result = Uploader(outbox, client).send_round()
+        assert (result.acked, result.rejected) == (2, 1)
+        assert [d[0] for d in outbox.dead_items()] == [ids[1]]
+
+
+def test_a_422_batch_is_split_so_one_bad_item_cannot_block_the_rest(tmp_path: Path) -> None:
+    api = ScriptedApi()
+    api.fail_next = [422, 422]  # the batch, then the first item alone
+    with Outbox(tmp_path / "q.db") as outbox, api.client() as client:
+        ids = queue(outbox, 3)
+        result = Uploader(outbox, client).send_round()
+        assert (result.acked, result.rejected) == (2, 1)
+        assert outbox.dead_items()[0][0] == ids[0]
+
+
+def test_batches_never_mix_vehicles(tmp_path: Path) -> None:
+    api = ScriptedApi()
+    with Outbox(tmp_path / "q.db") as outbox, api.client() as client:
+        queue(outbox, 2, "bus-1")
+        queue(outbox, 2, "bus-2")
+        Uploader(outbox, client).send_round()
+    vehicles = [json.loads(r.content)["vehicle_id"] for r in api.requests]
+    assert sorted(vehicles) == ["bus-1", "bus-2"]
+
+
+def test_frames_and_passes_are_posted_to_their_endpoints(tmp_path: Path) -> None:
+    api = ScriptedApi()
+    with Outbox(tmp_path / "q.db") as outbox, api.client() as client:
+        outbox.put("frame", "bus-1", {"vehicle_id": "bus-1", "captured_at": "x", "gps": {}}, b"jpeg")
+        outbox.put("pass", "bus-1", {"vehicle_id": "bus-1", "track": []})
+        assert Uploader(outbox, client, frames_per_s=100).send_round().acked == 2
+    paths = sorted(r.url.path for r in api.requests)
+    assert paths == ["/v1/frames", "/v1/passes"]
+    frame_request = next(r for r in api.requests if r.url.path == "/v1/frames")
+    assert b'name="metadata"' in frame_request.content and b'name="image"' in frame_request.content
+
+
+def test_an_unauthorised_key_keeps_items_queued(tmp_path: Path) -> None:
+    api = ScriptedApi()
+    api.fail_next = [401]
+    with Outbox(tmp_path / "q.db") as outbox, api.client() as client:
+        queue(outbox, 1)
+        assert Uploader(outbox, client).send_round().deferred == 1
+        assert outbox.pending()["sighting"] == 1 and not outbox.dead_items()
