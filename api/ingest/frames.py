@@ -120,8 +120,9 @@ def store_frame(
                         placed.geo,
                         placed.heading_deg,
                     )
-                    sighting, pothole = apply_placed(session, placed, settings, hooks, now)
-                    entry["sighting_id"], entry["pothole_id"] = sighting.id, pothole.id
+                    entry["sighting_id"], entry["pothole_id"] = apply_placed(
+                        session, placed, settings, hooks, now
+                    )
                 else:
                     entry["detail"] = placed
                 answer.append(entry)

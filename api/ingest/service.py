@@ -34,7 +34,14 @@ from api.potholes.dedup import (
     match_pothole,
     merge_estimate,
 )
-from api.potholes.repository import find_sighting, nearby_potholes, pass_seen
+from api.potholes.repository import (
+    find_sighting,
+    insert_pothole,
+    insert_sighting,
+    nearby_rows,
+    pass_seen,
+    update_pothole,
+)
 from api.potholes.tables import Pothole, PotholeStatus, Sighting
 from api.system.metrics import get_metrics
 from api.vehicles.repository import recent_fixes, record_fixes
@@ -117,135 +124,118 @@ def lock_keys(placed: Placed, settings: Settings) -> list[int]:
     return [c.lock_key() for c in cells_covering(point, settings.max_join_radius_m, settings.grid_cell_m)]
 
 
-def _estimate_of(p: Pothole) -> Estimate:
-    return Estimate(p.lat, p.lon, p.weight_sum, p.min_uncertainty_m, p.width_m, p.length_m, p.pass_count)
-
-
 def apply_placed(
     session: Session, placed: Placed, settings: Settings, hooks: Hooks, now: datetime
-) -> tuple[Sighting, Pothole]:
-    """Join or create the pothole, store the sighting, keep the work order in step. Caller holds the lock."""
+) -> tuple[int, int]:
+    """Join or create the pothole, store the sighting, keep the work order in step; (sighting_id, pothole_id).
+
+    The caller holds the neighbourhood's write lock. The hot path uses Core statements (no ORM unit of
+    work): ingest throughput is mostly ORM overhead otherwise.
+    """
     draft, geo = placed.draft, placed.geo
     point = LatLon(geo.lat, geo.lon)
-    nearby = {
-        p.id: p for p in nearby_potholes(session, point, settings.max_join_radius_m, settings.grid_cell_m)
-    }
+    nearby = {r.id: r for r in nearby_rows(session, point, settings.max_join_radius_m, settings.grid_cell_m)}
     match_id = match_pothole(
         point,
         geo.uncertainty_m,
-        [NearbyPothole(i, LatLon(p.lat, p.lon), p.uncertainty_m) for i, p in nearby.items() if i is not None],
+        [NearbyPothole(i, LatLon(r.lat, r.lon), r.uncertainty_m) for i, r in nearby.items()],
         min_radius_m=settings.dedup_radius_m,
         max_radius_m=settings.max_join_radius_m,
     )
     if match_id is None:
         est = first_estimate(geo.lat, geo.lon, geo.uncertainty_m, geo.width_m, geo.length_m)
-        cell = cell_of(point, settings.grid_cell_m)
-        pothole = Pothole(
-            lat=est.lat,
-            lon=est.lon,
-            cell_y=cell.y,
-            cell_x=cell.x,
-            status=PotholeStatus.CANDIDATE,
-            uncertainty_m=est.uncertainty_m,
-            min_uncertainty_m=est.min_uncertainty_m,
-            weight_sum=est.weight_sum,
-            width_m=est.width_m,
-            length_m=est.length_m,
-            sighting_count=1,
-            pass_count=1,
-            first_seen=draft.captured_at,
-            last_seen=draft.captured_at,
-            max_confidence=draft.confidence,
+        status = PotholeStatus.CANDIDATE
+        pothole_id = insert_pothole(
+            session,
+            est,
+            cell_of(point, settings.grid_cell_m),
+            status=status,
+            seen=draft.captured_at,
+            confidence=draft.confidence,
             context=dict(hooks.enricher(est.lat, est.lon)),
-            created_at=now,
-            updated_at=now,
+            now=now,
         )
-        session.add(pothole)
-        session.flush()
+        sightings, max_confidence = 1, draft.confidence
     else:
-        pothole = nearby[match_id]
-        assert pothole.id is not None
-        new_pass = not pass_seen(session, pothole.id, draft.pass_key)
+        row = nearby[match_id]
+        pothole_id, status = match_id, row.status
+        new_pass = not pass_seen(session, pothole_id, draft.pass_key)
+        current = Estimate(
+            row.lat, row.lon, row.weight_sum, row.min_uncertainty_m, row.width_m, row.length_m, row.pass_count
+        )
         est = merge_estimate(
-            _estimate_of(pothole),
-            geo.lat,
-            geo.lon,
-            geo.uncertainty_m,
-            geo.width_m,
-            geo.length_m,
-            new_pass=new_pass,
+            current, geo.lat, geo.lon, geo.uncertainty_m, geo.width_m, geo.length_m, new_pass=new_pass
         )
-        cell = cell_of(LatLon(est.lat, est.lon), settings.grid_cell_m)
-        pothole.lat, pothole.lon, pothole.cell_y, pothole.cell_x = est.lat, est.lon, cell.y, cell.x
-        pothole.weight_sum, pothole.min_uncertainty_m = est.weight_sum, est.min_uncertainty_m
-        pothole.uncertainty_m, pothole.width_m, pothole.length_m = (
-            est.uncertainty_m,
-            est.width_m,
-            est.length_m,
+        sightings, max_confidence = row.sighting_count + 1, max(row.max_confidence, draft.confidence)
+        update_pothole(
+            session,
+            pothole_id,
+            est,
+            cell_of(LatLon(est.lat, est.lon), settings.grid_cell_m),
+            sightings=sightings,
+            max_confidence=max_confidence,
+            first_seen=min(row.first_seen, draft.captured_at),
+            last_seen=max(row.last_seen, draft.captured_at),
+            now=now,
         )
-        pothole.pass_count = est.passes
-        pothole.sighting_count += 1
-        pothole.first_seen = min(pothole.first_seen, draft.captured_at)
-        pothole.last_seen = max(pothole.last_seen, draft.captured_at)
-        pothole.max_confidence = max(pothole.max_confidence, draft.confidence)
-        pothole.updated_at = now
-        session.add(pothole)
-    assert pothole.id is not None
-    sighting = Sighting(
-        client_id=draft.client_id,
-        vehicle_id=draft.vehicle_id,
-        pothole_id=pothole.id,
-        frame_id=draft.frame_id,
-        captured_at=draft.captured_at,
-        gps_lat=draft.gps.lat,
-        gps_lon=draft.gps.lon,
-        gps_accuracy_m=draft.gps.accuracy_m,
-        gps_heading_deg=draft.gps.heading_deg,
-        heading_used_deg=placed.heading_deg,
-        speed_mps=draft.gps.speed_mps,
-        frame_w=draft.frame_wh[0],
-        frame_h=draft.frame_wh[1],
-        box_xyxy_px=list(draft.box_xyxy_px),
-        confidence=draft.confidence,
-        model_id=draft.model_id,
-        pass_key=draft.pass_key,
-        track_id=draft.track_id,
-        lat=geo.lat,
-        lon=geo.lon,
-        uncertainty_m=geo.uncertainty_m,
-        width_m=geo.width_m,
-        length_m=geo.length_m,
-        crop_jpeg=draft.crop_jpeg,
-        negative=pothole.status == PotholeStatus.REJECTED,
-        created_at=now,
-    )
-    session.add(sighting)
-    record_fixes(
+    gps = draft.gps
+    sighting_id = insert_sighting(
         session,
-        draft.vehicle_id,
-        [TimedFix(draft.captured_at, LatLon(draft.gps.lat, draft.gps.lon), draft.gps.accuracy_m)],
+        {
+            "client_id": draft.client_id,
+            "vehicle_id": draft.vehicle_id,
+            "pothole_id": pothole_id,
+            "frame_id": draft.frame_id,
+            "captured_at": draft.captured_at,
+            "gps_lat": gps.lat,
+            "gps_lon": gps.lon,
+            "gps_accuracy_m": gps.accuracy_m,
+            "gps_heading_deg": gps.heading_deg,
+            "heading_used_deg": placed.heading_deg,
+            "speed_mps": gps.speed_mps,
+            "frame_w": draft.frame_wh[0],
+            "frame_h": draft.frame_wh[1],
+            "box_xyxy_px": list(draft.box_xyxy_px),
+            "confidence": draft.confidence,
+            "model_id": draft.model_id,
+            "pass_key": draft.pass_key,
+            "track_id": draft.track_id,
+            "lat": geo.lat,
+            "lon": geo.lon,
+            "uncertainty_m": geo.uncertainty_m,
+            "width_m": geo.width_m,
+            "length_m": geo.length_m,
+            "crop_jpeg": draft.crop_jpeg,
+            "negative": status == PotholeStatus.REJECTED,
+            "created_at": now,
+        },
     )
-    _keep_order_in_step(session, pothole, draft, settings, hooks, now)
-    session.flush()
-    return sighting, pothole
+    record_fixes(
+        session, draft.vehicle_id, [TimedFix(draft.captured_at, LatLon(gps.lat, gps.lon), gps.accuracy_m)]
+    )
+    stays_candidate = status == PotholeStatus.CANDIDATE and not is_confirmed(
+        est.passes,
+        max_confidence,
+        confirm_passes=settings.confirm_passes,
+        confirm_confidence=settings.confirm_confidence,
+    )
+    if status != PotholeStatus.REJECTED and not stays_candidate:
+        pothole = session.get(Pothole, pothole_id, populate_existing=True)
+        assert pothole is not None
+        _keep_order_in_step(session, pothole, draft, hooks, now)
+        session.flush()
+    return sighting_id, pothole_id
 
 
 def _keep_order_in_step(
-    session: Session, pothole: Pothole, draft: Draft, settings: Settings, hooks: Hooks, now: datetime
+    session: Session, pothole: Pothole, draft: Draft, hooks: Hooks, now: datetime
 ) -> None:
+    """The pothole is (now) confirmed or awaiting verification: file, reopen or re-score its order."""
     assert pothole.id is not None
-    if pothole.status == PotholeStatus.REJECTED:
-        return
     if pothole.status == PotholeStatus.CANDIDATE:
-        if not is_confirmed(
-            pothole.pass_count,
-            pothole.max_confidence,
-            confirm_passes=settings.confirm_passes,
-            confirm_confidence=settings.confirm_confidence,
-        ):
-            return
         pothole.status = PotholeStatus.CONFIRMED
         pothole.context = dict(hooks.enricher(pothole.lat, pothole.lon))  # the refined position
+        session.add(pothole)
     order = current_order(session, pothole.id)
     actor = f"system:ingest/{draft.vehicle_id}"
     if order is None or order.status in (WorkOrderStatus.VERIFIED, WorkOrderStatus.REJECTED):
@@ -291,7 +281,7 @@ def ingest_one(
             if existing is not None:
                 session.rollback()
                 return _duplicate(existing)
-            sighting, pothole = apply_placed(session, placed, settings, hooks, now)
+            sighting_id, pothole_id = apply_placed(session, placed, settings, hooks, now)
             session.commit()
         except IntegrityError:
             session.rollback()  # a concurrent retry of the same client_id won the unique index
@@ -303,8 +293,8 @@ def ingest_one(
     return {
         "client_id": draft.client_id,
         "status": "created",
-        "sighting_id": sighting.id,
-        "pothole_id": pothole.id,
+        "sighting_id": sighting_id,
+        "pothole_id": pothole_id,
     }
 
 

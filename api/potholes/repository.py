@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import Row, func, insert, update
 from sqlmodel import Session, col, select
 
 from api.errors import NotFoundError
 from api.geo import LatLon
-from api.geo.grid import cell_ranges
+from api.geo.grid import GridCell, cell_ranges
+from api.potholes.dedup import Estimate
 from api.potholes.tables import Pothole, Sighting
 
 
@@ -23,6 +25,109 @@ def nearby_potholes(session: Session, point: LatLon, radius_m: float, cell_m: fl
         col(Pothole.verified_at).is_(None),
     )
     return session.exec(query).all()
+
+
+NEARBY_COLUMNS = (
+    Pothole.id,
+    Pothole.lat,
+    Pothole.lon,
+    Pothole.status,
+    Pothole.uncertainty_m,
+    Pothole.weight_sum,
+    Pothole.min_uncertainty_m,
+    Pothole.width_m,
+    Pothole.length_m,
+    Pothole.pass_count,
+    Pothole.sighting_count,
+    Pothole.max_confidence,
+    Pothole.first_seen,
+    Pothole.last_seen,
+)
+
+
+def nearby_rows(session: Session, point: LatLon, radius_m: float, cell_m: float) -> Sequence[Row[Any]]:
+    """`nearby_potholes` as plain rows: the ingest hot path needs no ORM identity map."""
+    y0, y1, x0, x1 = cell_ranges(point, radius_m, cell_m)
+    query = select(*NEARBY_COLUMNS).where(
+        col(Pothole.cell_y).between(y0, y1),
+        col(Pothole.cell_x).between(x0, x1),
+        col(Pothole.verified_at).is_(None),
+    )
+    return session.execute(query).all()  # type: ignore[call-overload,no-any-return]
+
+
+def insert_pothole(
+    session: Session,
+    est: Estimate,
+    cell: GridCell,
+    *,
+    status: str,
+    seen: datetime,
+    confidence: float,
+    context: dict[str, Any],
+    now: datetime,
+) -> int:
+    values = {
+        "lat": est.lat,
+        "lon": est.lon,
+        "cell_y": cell.y,
+        "cell_x": cell.x,
+        "status": status,
+        "uncertainty_m": est.uncertainty_m,
+        "min_uncertainty_m": est.min_uncertainty_m,
+        "weight_sum": est.weight_sum,
+        "width_m": est.width_m,
+        "length_m": est.length_m,
+        "sighting_count": 1,
+        "pass_count": est.passes,
+        "first_seen": seen,
+        "last_seen": seen,
+        "max_confidence": confidence,
+        "context": context,
+        "created_at": now,
+        "updated_at": now,
+    }
+    return int(session.execute(insert(Pothole).values(**values).returning(col(Pothole.id))).scalar_one())
+
+
+def update_pothole(
+    session: Session,
+    pothole_id: int,
+    est: Estimate,
+    cell: GridCell,
+    *,
+    sightings: int,
+    max_confidence: float,
+    first_seen: datetime,
+    last_seen: datetime,
+    now: datetime,
+) -> None:
+    session.execute(
+        update(Pothole)
+        .where(col(Pothole.id) == pothole_id)
+        .values(
+            lat=est.lat,
+            lon=est.lon,
+            cell_y=cell.y,
+            cell_x=cell.x,
+            uncertainty_m=est.uncertainty_m,
+            min_uncertainty_m=est.min_uncertainty_m,
+            weight_sum=est.weight_sum,
+            width_m=est.width_m,
+            length_m=est.length_m,
+            pass_count=est.passes,
+            sighting_count=sightings,
+            max_confidence=max_confidence,
+            first_seen=first_seen,
+            last_seen=last_seen,
+            updated_at=now,
+        )
+    )
+
+
+def insert_sighting(session: Session, values: dict[str, Any]) -> int:
+    """Raises IntegrityError when the client_id exists (the caller answers `duplicate`)."""
+    return int(session.execute(insert(Sighting).values(**values).returning(col(Sighting.id))).scalar_one())
 
 
 def get_pothole(session: Session, pothole_id: int) -> Pothole | None:
