@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 if TYPE_CHECKING:
     from conftest import Server
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]  # a hung browser fails, never stalls CI
 
 
 def test_wrong_key_is_refused(sign_in: Callable[[str], Any], screenshots: Path) -> None:
@@ -162,3 +162,64 @@ def test_keyboard_only(crew_page: Any) -> None:
     marker.focus()
     crew_page.keyboard.press("Enter")
     crew_page.locator("#detail h2").wait_for()
+
+
+def test_priority_breakdown_matches_the_work_order(crew_page: Any, server: Server) -> None:
+    first = crew_page.locator(".queue-item").nth(1)
+    pothole_id = int(first.get_attribute("data-pothole-id"))
+    first.click()
+    terms = crew_page.locator("#detail .terms li")
+    terms.first.wait_for()
+    with server.client(server.crew_key) as api:
+        order = api.get(f"/v1/potholes/{pothole_id}").json()["work_order"]
+    assert terms.count() == len(order["score_terms"]) > 0
+    shown = terms.all_inner_texts()
+    for term, text in zip(order["score_terms"], shown, strict=True):
+        assert term["reason"] in text
+
+
+def test_not_a_pothole_needs_a_reason(crew_page: Any, server: Server) -> None:
+    last = crew_page.locator(".queue-item").last
+    pothole_id = int(last.get_attribute("data-pothole-id"))
+    last.click()
+    panel = crew_page.locator("#detail")
+    panel.locator("#action-reject").click()
+    panel.locator("#action-confirm").click()
+    assert panel.locator(".action-form .error").inner_text() == "Enter a reason."
+    panel.locator("#action-note").fill("manhole cover")
+    panel.locator("#action-confirm").click()
+    panel.locator("dd", has_text="Not a pothole").wait_for()
+    with server.client(server.crew_key) as api:
+        detail = api.get(f"/v1/potholes/{pothole_id}").json()
+        history = api.get(f"/v1/work-orders/{detail['work_order']['id']}/history").json()
+    assert detail["status"] == "rejected" and detail["work_order"]["status"] == "rejected"
+    assert history[-1]["to_status"] == "rejected" and history[-1]["note"] == "manhole cover"
+
+
+def test_manager_assigns_an_open_order(sign_in: Callable[[str], Any], server: Server) -> None:
+    page = sign_in(server.manager_key)
+    unassigned = [i for i in server.pothole_ids if i not in server.crew_pothole_ids]
+    entry = page.locator(f'.queue-item[data-pothole-id="{unassigned[0]}"]')
+    entry.click()  # a manager's queue holds every open order, assigned or not
+    panel = page.locator("#detail")
+    panel.locator("#action-assign").click()
+    panel.locator("#action-assignee").fill("crew-2")
+    panel.locator("#action-confirm").click()
+    panel.get_by_text("Assigned to crew-2").wait_for()
+    with server.client(server.manager_key) as api:
+        order = api.get(f"/v1/potholes/{unassigned[0]}").json()["work_order"]
+    assert order["status"] == "assigned" and order["assignee"] == "crew-2"
+
+
+def test_background_tiles_setting(crew_page: Any) -> None:
+    crew_page.click("#tab-settings")
+    crew_page.fill("#tile-url", "ftp://tiles.example/{z}/{x}/{y}.png")
+    crew_page.click("#settings-form button[type=submit]")
+    assert "must start with http" in crew_page.locator("#settings-error").inner_text()
+    crew_page.fill("#tile-url", "http://127.0.0.1:9/tiles/{z}/{x}/{y}.png")  # nothing listens on port 9
+    crew_page.click("#settings-form button[type=submit]")
+    assert crew_page.locator("#settings-error").is_hidden()
+    crew_page.click("#tab-queue")
+    crew_page.locator(".leaflet-tile-pane img").first.wait_for(state="attached")
+    tile = crew_page.locator(".leaflet-tile-pane img").first
+    assert tile.get_attribute("src").startswith("http://127.0.0.1:9/tiles/")
