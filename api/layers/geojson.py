@@ -94,7 +94,10 @@ def _check_positions(coords: Any, depth: int, where: str, gtype: str) -> None:
             raise LayerValidationError(
                 f"{where}: a position must be [lon, lat] or [lon, lat, z], got {coords!r}"
             )
-        lon, lat = float(coords[0]), float(coords[1])
+        try:
+            lon, lat = float(coords[0]), float(coords[1])
+        except OverflowError:
+            lon = lat = math.inf  # an integer too large for a float is no coordinate either
         if not (math.isfinite(lon) and math.isfinite(lat)):
             raise LayerValidationError(f"{where}: position {coords!r} is not finite")
         if not -90.0 <= lat <= 90.0:
@@ -162,7 +165,10 @@ def _geometry(feature: dict[str, Any], index: int) -> tuple[BaseGeometry, str | 
     reason = shapely.is_valid_reason(shp)
     repaired = _same_dimension(shapely.make_valid(shp), shp.geom_type)
     if repaired.is_empty:
-        raise LayerValidationError(f"{where}: {gtype} is invalid ({reason}) and make_valid left nothing")
+        raise LayerValidationError(
+            f"{where}: {gtype} is invalid ({reason}) and degenerate:"
+            f" make_valid left no {gtype.removeprefix('Multi')}"
+        )
     area_note = ""
     if shp.geom_type.endswith("Polygon") and shp.area > 0:
         area_note = f", area change {abs(repaired.area - shp.area) / shp.area:.3%}"
@@ -170,12 +176,13 @@ def _geometry(feature: dict[str, Any], index: int) -> tuple[BaseGeometry, str | 
 
 
 def _same_dimension(geom: BaseGeometry, original_type: str) -> BaseGeometry:
-    """make_valid may return a GeometryCollection mixing lines and polygons: keep the original's dimension."""
-    if geom.geom_type != "GeometryCollection":
-        return geom
+    """Keep only the original's dimension: make_valid turns a flat polygon into a line, a zero-length line
+    into a point, and a bow-tie into a collection; a layer must never change kind behind the sender's back."""
     want = "Polygon" if "Polygon" in original_type else "LineString" if "Line" in original_type else "Point"
     parts = [g for g in shapely.get_parts(geom) if want in g.geom_type]
-    return shapely.union_all(parts) if parts else shapely.Point()
+    if not parts:
+        return shapely.Point()
+    return parts[0] if len(parts) == 1 else shapely.union_all(parts)
 
 
 def road_class_of(properties: dict[str, Any]) -> str | None:

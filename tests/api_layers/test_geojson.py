@@ -131,6 +131,29 @@ def test_self_intersecting_polygon_is_repaired_and_reported() -> None:
     assert "Self-intersection" in parsed.repairs[0] and "make_valid" in parsed.repairs[0]
 
 
+@pytest.mark.parametrize(
+    ("geometry", "message"),
+    [
+        (
+            {"type": "LineString", "coordinates": [[127.0, 37.0], [127.0, 37.0]]},
+            "make_valid left no LineString",
+        ),
+        (
+            {
+                "type": "Polygon",
+                "coordinates": [[[127.0, 37.0], [127.1, 37.0], [127.2, 37.0], [127.0, 37.0]]],
+            },
+            "make_valid left no Polygon",
+        ),
+    ],
+    ids=["zero-length-line", "flat-polygon"],
+)
+def test_degenerate_geometry_never_changes_kind(geometry: dict[str, Any], message: str) -> None:
+    feature = {"type": "Feature", "properties": {"road_class": "local"}, "geometry": geometry}
+    with pytest.raises(LayerValidationError, match=message):
+        parse_layer(fc(feature))
+
+
 def test_kinds_and_road_class_names() -> None:
     road = {
         "type": "Feature",
