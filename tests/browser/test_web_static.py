@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -45,3 +46,21 @@ def test_the_real_build_links_only_local_files(project_root: Path) -> None:
     assert "http://" not in index and "https://" not in index.replace("https://tiles.example.org", "")
     for path in ("vendor/leaflet/leaflet.js", "vendor/markercluster/leaflet.markercluster.js", "js/main.js"):
         assert f"web/{path}" in index
+
+
+def _keys(block: str) -> set[str]:
+    return set(re.findall(r'^\s+"?([\w.]+)"?:\s', block, flags=re.MULTILINE))
+
+
+def test_every_label_exists_in_korean_and_english(project_root: Path) -> None:
+    source = (project_root / "web" / "src" / "js" / "i18n.js").read_text()
+    en_block = source[source.index("  en: {"):source.index("  ko: {")]
+    ko_block = source[source.index("  ko: {"):source.index("\n};")]
+    en, ko = _keys(en_block) - {"en"}, _keys(ko_block) - {"ko"}
+    assert len(en) > 100
+    assert en == ko, f"only in English: {sorted(en - ko)}; only in Korean: {sorted(ko - en)}"
+    used = set(re.findall(r'\bt\("([\w.]+)"', "".join(
+        p.read_text() for p in (project_root / "web" / "src" / "js").glob("*.js"))))
+    html = (project_root / "web" / "src" / "index.html").read_text()
+    used |= set(re.findall(r'data-i18n(?:-aria)?="([\w.]+)"', html))
+    assert used <= en, f"labels used but not defined: {sorted(used - en)}"
