@@ -28,6 +28,7 @@ router = APIRouter(prefix="/ogc", tags=["OGC API - Features"])
 GEOJSON = "application/geo+json"
 OPENAPI = "application/vnd.oai.openapi+json;version=3.0"
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+OGC_REL = "http://www.opengis.net/def/rel/ogc/1.0"  # OGC API - Common link relations, beside the IANA ones
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
@@ -79,7 +80,9 @@ def landing(request: Request, _: PublicReader) -> dict[str, Any]:
             _link(f"{base}/api", "service-desc", OPENAPI, "the API definition"),
             _link(f"{root}/docs", "service-doc", "text/html", "the API documentation"),
             _link(f"{base}/conformance", "conformance", "application/json", "conformance classes"),
+            _link(f"{base}/conformance", f"{OGC_REL}/conformance", "application/json", "conformance classes"),
             _link(f"{base}/collections", "data", "application/json", "the collections"),
+            _link(f"{base}/collections", f"{OGC_REL}/data", "application/json", "the collections"),
         ],
     }
 
