@@ -152,7 +152,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, chromium_path: str) -> Iter
     workdir = tmp_path_factory.mktemp("browser-server")
     layers_dir = SHARED_LAYERS if SHARED_LAYERS.is_dir() else None
     env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if not k.startswith("POTHOLE_")},  # none leak in
         "POTHOLE_DATABASE_URL": f"sqlite:///{workdir / 'pw.db'}",
         "POTHOLE_BOOTSTRAP_ADMIN_KEY": ADMIN_KEY,
         **({"POTHOLE_LAYERS_DIR": str(layers_dir)} if layers_dir else {}),
