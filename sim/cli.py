@@ -89,7 +89,7 @@ def register(app: typer.Typer) -> None:
                 anchor_ll = (float(lat_text), float(lon_text))
             except ValueError as exc:
                 typer.echo(f"error: --anchor: {anchor!r} is not 'lat,lon'", err=True)
-                raise typer.Exit(2) from exc
+                raise SystemExit(2) from exc
         try:
             the_route = build_route(
                 route, shared_dir=shared, anchor=anchor_ll, length_m=length_m, speed_mps=speed_mps, seed=seed
@@ -109,7 +109,7 @@ def register(app: typer.Typer) -> None:
             manifest = simulate_patrol(the_route, cfg, out, dataset_test_images(shared))
         except ValueError as exc:
             typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from exc
+            raise SystemExit(2) from exc
         typer.echo(
             json.dumps(
                 {

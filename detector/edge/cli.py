@@ -15,9 +15,10 @@ __all__ = ["register"]
 DEFAULT_QUEUE = Path(os.environ.get("POTHOLE_EDGE_QUEUE", "edge-outbox.db"))
 
 
-def _fail(message: str) -> typer.Exit:
+def _fail(message: str) -> SystemExit:
+    """One line on stderr, exit 2. SystemExit (not typer.Exit) so the `pothole` hub keeps the code."""
     typer.echo(f"error: {message}", err=True)
-    return typer.Exit(2)
+    return SystemExit(2)
 
 
 def _parse_time(text: str | None, name: str) -> float | None:
@@ -155,7 +156,7 @@ def register(app: typer.Typer) -> None:
                 json.dumps({"drained": drained, "pending": outbox.pending(), "counters": outbox.counters()})
             )
         if not drained:
-            raise typer.Exit(1)
+            raise SystemExit(1)
 
     @edge.command("status")
     def status(queue: Path = typer.Option(DEFAULT_QUEUE, help="Outbox SQLite file.")) -> None:
