@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -64,3 +67,13 @@ def test_every_label_exists_in_korean_and_english(project_root: Path) -> None:
     html = (project_root / "web" / "src" / "index.html").read_text()
     used |= set(re.findall(r'data-i18n(?:-aria)?="([\w.]+)"', html))
     assert used <= en, f"labels used but not defined: {sorted(used - en)}"
+
+
+def test_pure_modules_under_node(project_root: Path) -> None:
+    """web/test/*.test.js: the queue/pothole normalisers and the crew workflow, without a browser."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is absent (make web needs it too)")
+    done = subprocess.run([node, "--test", "test/"], cwd=project_root / "web", capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
