@@ -7,6 +7,7 @@ on the grid cells around the point serialise only writers in the same neighbourh
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator
 from typing import Annotated, Any
 
@@ -16,6 +17,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
 IMMEDIATE = "pothole_immediate"
+_HOLDS_LOCK = "pothole_write_lock"
+
+
+def _release(conn: Any) -> None:
+    lock = conn.info.pop(_HOLDS_LOCK, None)
+    if lock is not None:
+        lock.release()
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -44,10 +52,26 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
+        # Writers of this process queue on a lock instead of SQLite's busy handler, which sleeps in
+        # growing steps (up to 100 ms) and wastes most of the time when threads contend.
+        write_lock = threading.Lock()
+
         @event.listens_for(engine, "begin")
         def _begin(conn: Any) -> None:
-            immediate = conn.get_execution_options().get(IMMEDIATE)
-            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+            if not conn.get_execution_options().get(IMMEDIATE):
+                conn.exec_driver_sql("BEGIN")
+                return
+            if not write_lock.acquire(timeout=30):
+                raise TimeoutError("database: another writer held the SQLite write lock for 30 s")
+            conn.info[_HOLDS_LOCK] = write_lock
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            except BaseException:
+                _release(conn)
+                raise
+
+        event.listen(engine, "commit", _release)
+        event.listen(engine, "rollback", _release)
 
         return engine
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)

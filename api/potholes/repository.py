@@ -56,6 +56,11 @@ def nearby_rows(session: Session, point: LatLon, radius_m: float, cell_m: float)
     return session.execute(query).all()  # type: ignore[call-overload,no-any-return]
 
 
+# built once: parameters travel separately, so the compiled statement is reused for every sighting
+_INSERT_POTHOLE = insert(Pothole).returning(col(Pothole.id))
+_INSERT_SIGHTING = insert(Sighting).returning(col(Sighting.id))
+
+
 def insert_pothole(
     session: Session,
     est: Estimate,
@@ -87,7 +92,7 @@ def insert_pothole(
         "created_at": now,
         "updated_at": now,
     }
-    return int(session.execute(insert(Pothole).values(**values).returning(col(Pothole.id))).scalar_one())
+    return int(session.execute(_INSERT_POTHOLE, values).scalar_one())
 
 
 def update_pothole(
@@ -127,7 +132,7 @@ def update_pothole(
 
 def insert_sighting(session: Session, values: dict[str, Any]) -> int:
     """Raises IntegrityError when the client_id exists (the caller answers `duplicate`)."""
-    return int(session.execute(insert(Sighting).values(**values).returning(col(Sighting.id))).scalar_one())
+    return int(session.execute(_INSERT_SIGHTING, values).scalar_one())
 
 
 def get_pothole(session: Session, pothole_id: int) -> Pothole | None:
