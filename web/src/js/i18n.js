@@ -130,6 +130,9 @@ const MESSAGES = {
     saved: "Settings saved.",
     signed_in_as: "{name} ({role})",
     my_orders: "My orders",
+    "role.crew": "crew",
+    "role.manager": "manager",
+    "role.admin": "admin",
   },
   ko: {
     app_name: "포트홀 워치",
@@ -259,6 +262,9 @@ const MESSAGES = {
     saved: "설정을 저장했습니다.",
     signed_in_as: "{name} ({role})",
     my_orders: "내 작업",
+    "role.crew": "작업반",
+    "role.manager": "관리자",
+    "role.admin": "시스템 관리자",
   },
 };
 

@@ -33,7 +33,7 @@ function showView(name) {
   $("sign-out").hidden = !signedIn;
   const me = who();
   $("whoami").hidden = !signedIn || !me;
-  $("whoami").textContent = me ? t("signed_in_as", { name: me.name, role: me.role }) : "";
+  $("whoami").textContent = me ? t("signed_in_as", { name: me.name, role: t(`role.${me.role}`) }) : "";
   document.body.dataset.view = name;
 }
 
@@ -227,7 +227,7 @@ function rerenderLanguage() {
   applyStatic(document);
   if (!apiKey()) return;
   const me = who();
-  if (me) $("whoami").textContent = t("signed_in_as", { name: me.name, role: me.role });
+  if (me) $("whoami").textContent = t("signed_in_as", { name: me.name, role: t(`role.${me.role}`) });
   renderLegend();
   state.queue?.render();
   if (state.potholes.size) state.map.setPotholes([...state.potholes.values()]);
