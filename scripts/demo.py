@@ -1,0 +1,298 @@
+"""`make demo`: the whole pipeline on this machine, with nothing to configure.
+
+1. starts the API on SQLite (.demo/pothole-watch.db, migrated with alembic) with the shipped weights
+   (weights/current.json) and the Hwaseong layers (../shared/layers/hwaseong) when they are present;
+2. simulates a short patrol in Hwaseong: the real comma2k19 drive moved to the city hall, 2 vehicles x
+   2 passes over virtual potholes, with 5 m GPS noise (see sim/);
+3. runs the real edge agent (`pothole edge run`, a separate process per pass) on those recordings;
+   with weights, one more vehicle streams frames to POST /v1/frames so the server's model runs on the
+   real test images;
+4. prints what happened, the URL and a key, and keeps the service up until Ctrl-C.
+
+Options: --port (default 8000, or a free one), --no-wait (exit after the summary; CI), --fresh (default:
+a new database each run, so the numbers describe this run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("POTHOLE_SHARED_DIR", ROOT.parent / "shared"))
+DEMO_DIR = ROOT / ".demo"
+HWASEONG_CITY_HALL = (37.1995, 126.8312)
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def create_key(database_url: str, role: str, name: str) -> str | None:
+    """`pothole keys create` (prints the key once); None if the command is unavailable."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pothole_cli", "keys", "create", "--role", role, "--name", name],
+        cwd=ROOT,
+        env=os.environ | {"POTHOLE_DATABASE_URL": database_url},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    lines = done.stdout.strip().splitlines()
+    return lines[-1].strip() if done.returncode == 0 and lines else None
+
+
+def weights_status() -> tuple[bool, str]:
+    current = ROOT / "weights" / "current.json"
+    if os.environ.get("POTHOLE_WEIGHTS"):
+        return Path(
+            os.environ["POTHOLE_WEIGHTS"]
+        ).is_file(), f"POTHOLE_WEIGHTS={os.environ['POTHOLE_WEIGHTS']}"
+    if not current.is_file():
+        return False, "weights/current.json is absent"
+    try:
+        onnx = ROOT / "weights" / json.loads(current.read_text())["onnx"]
+    except (ValueError, KeyError) as exc:
+        return False, f"weights/current.json is unreadable ({exc})"
+    return onnx.is_file(), f"{onnx.relative_to(ROOT)}" if onnx.is_file() else f"{onnx} is missing"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="pothole-watch demo")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("POTHOLE_DEMO_PORT", "8000")))
+    parser.add_argument(
+        "--no-wait", action="store_true", default=os.environ.get("POTHOLE_DEMO_NO_WAIT") == "1"
+    )
+    args = parser.parse_args(argv)
+
+    from sim.cli import build_route, dataset_test_images
+    from sim.harness import ApiServer, free_port, run_edge_agent
+    from sim.patrol import PatrolConfig, simulate_patrol
+
+    started = time.monotonic()
+    if DEMO_DIR.exists():
+        shutil.rmtree(DEMO_DIR)
+    DEMO_DIR.mkdir()
+    database_url = f"sqlite:///{DEMO_DIR / 'pothole-watch.db'}"
+    admin_key = "demo-" + secrets.token_urlsafe(18)
+    has_weights, weights_note = weights_status()
+    layers = SHARED / "layers" / "hwaseong"
+    env: dict[str, str] = {}
+    if layers.is_dir():
+        env["POTHOLE_LAYERS_DIR"] = str(layers)
+    say("== pothole-watch demo ==")
+    say(
+        f"model:   {weights_note}"
+        if has_weights
+        else f"model:   NONE - {weights_note}. The server starts without a detector; the patrol's boxes "
+        "come from the simulator (its camera model), and frames mode is skipped."
+    )
+    no_layers = "none (../shared/layers/hwaseong is absent): no district context"
+    say(f"layers:  {layers if layers.is_dir() else no_layers}")
+    port = args.port if port_is_free(args.port) else free_port()
+    api = ApiServer(
+        database_url,
+        admin_key=admin_key,
+        port=port,
+        migrate="upgrade",
+        load_model=has_weights,
+        extra_env=env,
+        log_path=DEMO_DIR / "api.log",
+    )
+    say(
+        f"api:     starting on {api.url} (SQLite {DEMO_DIR / 'pothole-watch.db'}; log {DEMO_DIR / 'api.log'})"
+    )
+    api.start(timeout_s=180)
+    try:
+        summary = run_patrol(
+            api,
+            admin_key,
+            database_url,
+            has_weights,
+            build_route,
+            dataset_test_images,
+            PatrolConfig,
+            simulate_patrol,
+            run_edge_agent,
+        )
+        report(api, summary, time.monotonic() - started)
+        say()
+        say(f"Open {api.url}/ (crews' app) or {api.url}/docs (API); admin key: {admin_key}")
+        if summary.get("crew_key"):
+            say(f"crew key (crew 'crew-1'): {summary['crew_key']}")
+        say("Start it again later with the same data:")
+        say(
+            f"  POTHOLE_DATABASE_URL={database_url} POTHOLE_BOOTSTRAP_ADMIN_KEY={admin_key} "
+            f"{'POTHOLE_LAYERS_DIR=' + str(layers) + ' ' if layers.is_dir() else ''}"
+            f".venv/bin/pothole serve --port {port}"
+        )
+        if args.no_wait:
+            return 0
+        say("The service keeps running; press Ctrl-C to stop it.")
+        while api.process is not None and api.process.poll() is None:
+            time.sleep(1.0)
+        say(f"the API exited ({api.process.returncode if api.process else '?'}); see {DEMO_DIR / 'api.log'}")
+        return 1
+    except KeyboardInterrupt:
+        say("\nstopping")
+        return 0
+    finally:
+        api.stop()
+
+
+def run_patrol(
+    api: Any,
+    admin_key: str,
+    database_url: str,
+    has_weights: bool,
+    build_route: Any,
+    dataset_test_images: Any,
+    patrol_config: Any,
+    simulate_patrol: Any,
+    run_edge_agent: Any,
+) -> dict[str, Any]:
+    try:
+        route = build_route(
+            "comma2k19", shared_dir=SHARED, anchor=HWASEONG_CITY_HALL, length_m=1000.0, speed_mps=10.0, seed=3
+        )
+    except ValueError:
+        route = build_route(
+            "grid", shared_dir=SHARED, anchor=HWASEONG_CITY_HALL, length_m=1000.0, speed_mps=10.0, seed=3
+        )
+    cfg = patrol_config(vehicles=2, passes=2, potholes=10, fps=10.0, seed=3, vehicle_prefix="patrol")
+    manifest = simulate_patrol(route, cfg, DEMO_DIR / "patrol", dataset_test_images(SHARED))
+    say(
+        f"patrol:  {route.name} route ({manifest['route']['length_m']:.0f} m) at Hwaseong city hall; "
+        f"{len(manifest['potholes'])} virtual potholes; 2 vehicles x 2 passes; GPS noise 5 m (95 %)"
+    )
+    keys: dict[str, str] = {}
+    for vehicle in manifest["vehicles"]:
+        vid = vehicle["vehicle_id"]
+        keys[vid] = create_key(database_url, "vehicle", vid) or admin_key
+        api.put_camera(vid, manifest["camera"])
+    crew_key = create_key(database_url, "crew", "crew-1")
+    totals = {"frames": 0, "sightings": 0, "passes": 0, "tracks": 0, "frames_sent": 0}
+    passes = sorted(
+        ((v["vehicle_id"], p) for v in manifest["vehicles"] for p in v["passes"]),
+        key=lambda row: row[1]["start_utc"],
+    )
+    for vid, pas in passes:
+        result = run_edge_agent(
+            [
+                "--source",
+                pas["frames"],
+                "--gps",
+                pas["gps"],
+                "--detections",
+                pas["detections"],
+                "--api",
+                api.url,
+                "--key",
+                keys[vid],
+                "--vehicle-id",
+                vid,
+                "--queue",
+                str(DEMO_DIR / f"outbox-{vid}.db"),
+            ]
+        )
+        totals["frames"] += result["frames"]
+        totals["sightings"] += result["sightings_queued"]
+        totals["tracks"] += result["tracks"]
+        totals["passes"] += result["passes_queued"]
+        say(
+            f"  {pas['pass']}: {result['frames']} frames -> {result['detections']} boxes -> "
+            f"{result['tracks']} tracks -> {result['sightings_queued']} sightings sent "
+            f"(GPS gaps: {sum(result['gap_reasons'].values())})"
+        )
+    if has_weights:
+        vid = "patrol-frames"
+        api.put_camera(vid, manifest["camera"])
+        pas = passes[0][1]
+        key = create_key(database_url, "vehicle", vid) or admin_key
+        result = run_edge_agent(
+            [
+                "--source",
+                pas["frames"],
+                "--gps",
+                pas["gps"],
+                "--mode",
+                "frames",
+                "--frames-max-fps",
+                "0.5",
+                "--api",
+                api.url,
+                "--key",
+                key,
+                "--vehicle-id",
+                vid,
+                "--queue",
+                str(DEMO_DIR / f"outbox-{vid}.db"),
+                "--drain-timeout-s",
+                "240",
+            ]
+        )
+        totals["frames_sent"] = result["frames_queued"]
+        say(
+            f"  {vid}: frames mode, {result['frames_queued']} frames streamed to POST /v1/frames "
+            "(the server's model looked at real test images)"
+        )
+    return totals | {"crew_key": crew_key, "truth": len(manifest["potholes"])}
+
+
+def report(api: Any, summary: dict[str, Any], elapsed_s: float) -> None:
+    features = api.potholes()
+    statuses: dict[str, int] = {}
+    orders = 0
+    for feature in features:
+        props = feature["properties"]
+        statuses[props.get("status", "?")] = statuses.get(props.get("status", "?"), 0) + 1
+        orders += 1 if props.get("work_order") else 0
+    say()
+    say(
+        f"done in {elapsed_s:.0f} s: {summary['frames']} frames, {summary['sightings']} sightings from "
+        f"{summary['passes']} passes"
+        + (f", {summary['frames_sent']} frames to the server model" if summary.get("frames_sent") else "")
+    )
+    say(
+        f"potholes: {len(features)} records ({', '.join(f'{n} {s}' for s, n in sorted(statuses.items()))}) "
+        f"for {summary['truth']} virtual potholes; work orders: {orders}"
+    )
+    with api.client() as client:
+        response = client.get("/v1/queue", params={"limit": 5})
+    if response.status_code != 200:
+        say(f"queue: GET /v1/queue answered {response.status_code}: {response.text[:200]}")
+        return
+    items = response.json().get("items", [])
+    say("top of the crews' queue:")
+    for item in items:
+        terms = "; ".join(t.get("reason", "") for t in (item.get("score_terms") or [])[:2])
+        say(
+            f"  #{item.get('rank')} order {item.get('id')} P{item.get('priority')} "
+            f"{item.get('category', '')} "
+            f"due {str(item.get('due_at', ''))[:16]} at {item.get('lat')},{item.get('lon')}  {terms}"
+        )
+    if not items:
+        say("  (empty: no pothole is confirmed yet)")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
