@@ -42,6 +42,16 @@ function historyRows(body) {
   return Array.isArray(body) ? body : (body?.items ?? body?.history ?? []);
 }
 
+/** A repair photo in the history (servers that store them give each event a `photo_url`). */
+function historyPhoto(url) {
+  const img = h("img", { class: "history-photo", alt: t("repair_photo_alt") });
+  getBlobUrl(url).then((blob) => {
+    img.addEventListener("load", () => URL.revokeObjectURL(blob), { once: true });
+    img.src = blob;
+  }).catch(() => img.remove());
+  return img;
+}
+
 export function createDetail(panel, { onChanged, onClose }) {
   let current = null; // {pothole, raw}
   let blobUrl = null;
@@ -153,7 +163,8 @@ export function createDetail(panel, { onChanged, onClose }) {
           h("time", { datetime: r.at ?? r.created_at ?? r.changed_at ?? "" }, formatDateTime(r.at ?? r.created_at ?? r.changed_at)), " ",
           h("strong", {}, t("history_row", { from: statusLabel(r.from_status ?? r.from) || "—", to: statusLabel(r.to_status ?? r.to) })),
           r.actor || r.by || r.who ? h("span", { class: "muted" }, ` ${t("by", { who: r.actor ?? r.by ?? r.who })}`) : null,
-          r.note ? h("div", { class: "note" }, r.note) : null))));
+          r.note ? h("div", { class: "note" }, r.note) : null,
+          r.photo_url ? historyPhoto(r.photo_url) : null))));
       }
     } catch (err) {
       section.append(h("p", { class: "error" }, t("load_failed", { message: err.message })));
