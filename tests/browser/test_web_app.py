@@ -82,6 +82,12 @@ def test_open_pothole_and_mark_it_repaired(crew_page: Any, server: Server, scree
     panel.locator("#action-start").click()
     panel.locator(".status-chip, dd", has_text="In progress").first.wait_for()
     panel.locator("#action-repaired").click()
+    camera = panel.locator("#repair-photo")
+    assert (camera.get_attribute("accept"), camera.get_attribute("capture")) == ("image/*", "environment")
+    with server.client() as api:  # the photo is sent only where the server's PATCH model declares it
+        declared = "photo_jpeg_b64" in api.get("/openapi.json").json()["components"]["schemas"][
+            "WorkOrderPatch"]["properties"]
+    assert camera.is_enabled() == declared
     panel.locator("#action-note").fill("filled with cold mix")
     panel.locator("#action-confirm").click()
     panel.locator("dd", has_text="Repaired").wait_for()
