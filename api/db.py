@@ -84,8 +84,12 @@ def begin_write(session: Session, lock_keys: Iterable[int] = ()) -> None:
     """
     conn = session.connection(execution_options={IMMEDIATE: True})
     if conn.dialect.name == "postgresql":
-        for key in sorted(set(lock_keys)):  # one global order: two workers never deadlock
-            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+        keys = sorted(set(lock_keys))  # one global order: two workers never deadlock
+        if keys:  # one round trip; unnest yields the array in order, so the locks are taken in order
+            conn.execute(
+                text("SELECT count(pg_advisory_xact_lock(k)) FROM unnest(CAST(:keys AS bigint[])) AS k"),
+                {"keys": keys},
+            )
 
 
 def get_session(request: Request) -> Iterator[Session]:

@@ -277,14 +277,10 @@ def ingest_one(
         session.commit()  # end the read transaction: the write one must start with its locks
         try:
             begin_write(session, lock_keys(placed, settings))
-            existing = find_sighting(session, draft.client_id)
-            if existing is not None:
-                session.rollback()
-                return _duplicate(existing)
             sighting_id, pothole_id = apply_placed(session, placed, settings, hooks, now)
             session.commit()
         except IntegrityError:
-            session.rollback()  # a concurrent retry of the same client_id won the unique index
+            session.rollback()  # a retry: the unique client_id index refused it, and nothing was applied
             existing = find_sighting(session, draft.client_id)
             if existing is None:
                 raise
