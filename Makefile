@@ -37,8 +37,8 @@ web:
 
 # Debian's Chromium for the browser tests (apt, never a test tool's own browser download).
 browser-deps:
-	@if [ -f web/package.json ] && ! command -v chromium >/dev/null 2>&1; then \
-		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); fi
+	@if [ -f web/package.json ] && { ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi nanum; }; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-nanum >/dev/null); fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
