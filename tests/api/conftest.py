@@ -12,16 +12,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from backend_factories import ADMIN_KEY, truncate_pg
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
 
 from api.config import Settings
 from api.main import create_app
 from api.migrate import upgrade_head
 
-ADMIN_KEY = "test-admin-key-0123456789"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
@@ -54,25 +53,6 @@ def pg_url() -> Iterator[str]:
         admin.dispose()
 
 
-def _truncate_pg(url: str) -> None:
-    """Empty every table (DELETE with FK triggers off: much faster than TRUNCATE on tiny tables)."""
-    engine = create_engine(url, poolclass=NullPool)
-    with engine.begin() as conn:
-        tables = [
-            r[0]
-            for r in conn.execute(
-                text(
-                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"
-                    " AND tablename <> 'alembic_version'"
-                )
-            )
-        ]
-        conn.execute(text("SET LOCAL session_replication_role = replica"))
-        for table in tables:
-            conn.execute(text(f'DELETE FROM "{table}"'))
-    engine.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgres"])
 def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     if request.param == "sqlite":
@@ -85,7 +65,7 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
             log_level="WARNING",
         )
     url = request.getfixturevalue("pg_url")
-    _truncate_pg(url)
+    truncate_pg(url)
     return Settings(
         database_url=url,
         migrate_on_start="off",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from factories import SITE, T0, confirmed_pothole, make_item, make_key, post_items
+from backend_factories import SITE, T0, confirmed_pothole, make_item, make_key, post_items
 from fastapi.testclient import TestClient
 
 from api.geo import offset_latlon

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from factories import SITE, T0, make_item, make_key, post_items
+from backend_factories import SITE, T0, make_item, make_key, post_items
 from fastapi.testclient import TestClient
 
 from api.geo import LatLon, offset_latlon

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from factories import make_item, post_items
+from backend_factories import make_item, post_items
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
 from sqlmodel import SQLModel

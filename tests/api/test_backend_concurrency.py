@@ -18,8 +18,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import ADMIN_KEY, _truncate_pg
-from factories import SITE, T0, make_item
+from backend_factories import ADMIN_KEY, SITE, T0, make_item, truncate_pg
 
 from api.geo import offset_latlon
 from api.migrate import upgrade_head
@@ -95,7 +94,7 @@ def servers(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     tmp_path = tmp_path_factory.mktemp("servers")
     if request.param == "postgres":
         url = request.getfixturevalue("pg_url")
-        _truncate_pg(url)
+        truncate_pg(url)
     else:
         url = f"sqlite:///{tmp_path / 'shared.db'}"
         upgrade_head(url)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from factories import SITE, T0, in_future, jpeg_b64, make_batch, make_item, make_key, post_items
+from backend_factories import SITE, T0, in_future, jpeg_b64, make_batch, make_item, make_key, post_items
 from fastapi.testclient import TestClient
 
 from api.geo import offset_latlon

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from factories import SITE, T0, gps_seeing, jpeg_bytes
+from backend_factories import SITE, T0, gps_seeing, jpeg_bytes
 from fastapi.testclient import TestClient
 
 
@@ -139,7 +139,7 @@ def test_no_model_is_503(client: TestClient) -> None:
 
 
 def test_vehicle_key_frames_only_as_itself(client: TestClient, detector: FakeDetector) -> None:
-    from factories import make_key
+    from backend_factories import make_key
 
     key = make_key(client, "vehicle", "bus-5")
     response = client.post(
