@@ -251,9 +251,11 @@ def run_patrol(
             ]
         )
         totals["frames_sent"] = result["frames_queued"]
+        found = result["outbox_counters"].get("server_detections", 0)
         say(
-            f"  {vid}: frames mode, {result['frames_queued']} frames streamed to POST /v1/frames "
-            "(the server's model looked at real test images)"
+            f"  {vid}: frames mode, {result['frames_queued']} real test images streamed to POST /v1/frames; "
+            f"the server's model found {found} boxes in them (put on the map from this vehicle's GPS, so "
+            "they are not the virtual potholes)"
         )
     return totals | {"crew_key": crew_key, "truth": len(manifest["potholes"])}
 

@@ -23,6 +23,7 @@ import cv2
 from detector.edge.gps import GpsFix
 from detector.edge.outbox import Outbox
 from detector.edge.privacy import UploadPolicy, blurred_frame_jpeg, crop_jpeg, encode_jpeg
+from detector.edge.replay import ReplayDetection
 from detector.edge.sources import FrameSample
 from detector.edge.timesync import Timeline, distance_m
 from detector.edge.tracker import DetectionLike, Observation, Track, Tracker
@@ -91,6 +92,19 @@ class AgentStats:
     gap_reasons: dict[str, int] = field(default_factory=dict)
 
 
+def _clip_to_frame(found: Sequence[DetectionLike], width: int, height: int) -> list[ReplayDetection]:
+    """Boxes clipped to the frame; a box left with under a pixel of width or height is dropped (the API
+    refuses a box that is not inside the frame, and there is nothing to crop)."""
+    kept: list[ReplayDetection] = []
+    for det in found:
+        x1, y1, x2, y2 = (float(v) for v in det.xyxy_px)
+        x1, x2 = min(max(x1, 0.0), float(width)), min(max(x2, 0.0), float(width))
+        y1, y2 = min(max(y1, 0.0), float(height)), min(max(y2, 0.0), float(height))
+        if x2 - x1 >= 1.0 and y2 - y1 >= 1.0:
+            kept.append(ReplayDetection((x1, y1, x2, y2), float(det.confidence)))
+    return kept
+
+
 def _gps_body(fix: GpsFix) -> dict[str, float]:
     body = {"lat": round(fix.lat, 8), "lon": round(fix.lon, 8)}
     for name in ("accuracy_m", "heading_deg", "speed_mps"):
@@ -136,7 +150,10 @@ class Agent:
             self._queue_frame(frame)
             return
         assert self.detect is not None
-        found = [d for d in self.detect(frame) if d.confidence >= self.config.min_confidence]
+        height, width = frame.image.shape[:2]
+        found = _clip_to_frame(
+            [d for d in self.detect(frame) if d.confidence >= self.config.min_confidence], width, height
+        )
         self.stats.detections += len(found)
         shot_for = self._shots(frame, found)
         ended = self.tracker.update(frame.index, frame.captured_utc_s, found, frame_ref=shot_for)

@@ -138,6 +138,11 @@ class Outbox:
                 if self._db.execute("DELETE FROM outbox WHERE client_id = ?", (client_id,)).rowcount:
                     self._bump(f"acked_{outcome}")
 
+    def count(self, name: str, by: int = 1) -> None:
+        """Add to a persistent counter (e.g. what the server's model found in streamed frames)."""
+        with self._transaction():
+            self._bump(name, by)
+
     def retry_later(self, client_ids: Iterable[str], error: str) -> None:
         now = self._clock()
         with self._transaction():

@@ -156,6 +156,12 @@ class Uploader:
         if response.status_code < 300:
             outcome = "duplicate" if response.status_code == 200 and item.kind == "frame" else "created"
             self.outbox.ack([item.client_id], outcome)
+            if item.kind == "frame":
+                try:
+                    found = len(response.json().get("detections") or [])
+                except (ValueError, AttributeError):
+                    found = 0
+                self.outbox.count("server_detections", found)
             return SendRound(acked=1)
         if _retryable(response.status_code):
             return self._defer(

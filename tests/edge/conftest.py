@@ -91,7 +91,10 @@ class ScriptedApi:
         if request.url.path == "/v1/passes":
             return httpx.Response(201, json={"client_id": json.loads(request.content)["client_id"]})
         if request.url.path == "/v1/frames":
-            return httpx.Response(201, json={"frame_id": 1, "detections": []})
+            found = [
+                {"box_xyxy_px": [1.0, 2.0, 30.0, 40.0], "confidence": 0.5, "sighting_id": 1, "pothole_id": 1}
+            ]
+            return httpx.Response(201, json={"frame_id": 1, "detections": found * 2})
         return httpx.Response(404, json={"detail": f"path {request.url.path} unknown"})
 
     def client(self) -> httpx.Client:

@@ -95,6 +95,7 @@ def test_frames_and_passes_are_posted_to_their_endpoints(tmp_path: Path) -> None
         outbox.put("frame", "bus-1", {"vehicle_id": "bus-1", "captured_at": "x", "gps": {}}, b"jpeg")
         outbox.put("pass", "bus-1", {"vehicle_id": "bus-1", "track": []})
         assert Uploader(outbox, client, frames_per_s=100).send_round().acked == 2
+        assert outbox.counters()["server_detections"] == 2  # what the server's model found, kept
     paths = sorted(r.url.path for r in api.requests)
     assert paths == ["/v1/frames", "/v1/passes"]
     frame_request = next(r for r in api.requests if r.url.path == "/v1/frames")
