@@ -272,6 +272,16 @@ def ingest_one(
             existing = find_sighting(session, draft.client_id)
             if existing is not None:
                 return _duplicate(existing)
+            # the fix itself is still knowledge: the next detection's heading is derived from it
+            session.commit()
+            begin_write(session)
+            gps = draft.gps
+            record_fixes(
+                session,
+                draft.vehicle_id,
+                [TimedFix(draft.captured_at, LatLon(gps.lat, gps.lon), gps.accuracy_m)],
+            )
+            session.commit()
             metrics.sightings.labels("rejected").inc()
             return {"client_id": draft.client_id, "status": "rejected", "detail": str(exc)}
         session.commit()  # end the read transaction: the write one must start with its locks
