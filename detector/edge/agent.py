@@ -284,6 +284,7 @@ class Agent:
             "vehicle_id": self.config.vehicle_id,
             "captured_at": iso_utc(match.fix.t_utc_s),
             "gps": _gps_body(match.fix),
+            "pass_id": self._pass_id,
         }
         self.outbox.put("frame", self.config.vehicle_id, metadata, encode_jpeg(image, 85))
         self._last_frame_sent_s = frame.captured_utc_s

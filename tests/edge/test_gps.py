@@ -72,3 +72,50 @@ def test_bad_files_name_the_problem(tmp_path: Path) -> None:
     (tmp_path / "c.nmea").write_text("nothing here\n")
     with pytest.raises(GpsSourceError, match="no usable fix"):
         read_gps(str(tmp_path / "c.nmea"))
+
+
+def test_serial_port_feeds_the_timeline_live() -> None:
+    """A pseudo-terminal stands in for the receiver's serial port."""
+    import os
+    import time
+
+    from detector.edge.gps_live import SerialGps, parse_serial_spec
+    from detector.edge.timesync import Timeline
+
+    master, slave = os.openpty()
+    port, baud = parse_serial_spec(f"serial:{os.ttyname(slave)}@4800") or ("", 0)
+    assert baud == 4800
+    timeline = Timeline()
+    reader = SerialGps(port, baud, timeline).start()
+    try:
+        deadline = time.monotonic() + 20
+        i = 0
+        while len(timeline) < 3 and time.monotonic() < deadline:  # a receiver streams 10 epochs a second
+            epoch = nmea_sentences(
+                T0 + i * 0.1, 37.2 + i * 1e-5, 126.8, speed_mps=8.0, course_deg=45.0, sigma_m=1.5
+            )
+            os.write(master, ("\r\n".join(epoch) + "\r\n").encode())
+            i += 1
+            time.sleep(0.1)
+    finally:
+        reader.stop()
+        os.close(master)
+        os.close(slave)
+    assert len(timeline) >= 3  # the port drops what arrived before it opened, as a real one does
+    first = timeline.fixes_between(0, 2e9)[0]
+    assert first.accuracy_m == pytest.approx(1.5 * 2.4477, rel=1e-3) and first.heading_deg == 45.0
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("serial:/dev/ttyUSB0", ("/dev/ttyUSB0", 9600)),
+        ("/dev/ttyACM0@115200", ("/dev/ttyACM0", 115200)),
+        ("track.gpx", None),
+    ],
+    ids=["serial", "dev", "file"],
+)
+def test_serial_specs(spec: str, expected: tuple[str, int] | None) -> None:
+    from detector.edge.gps_live import parse_serial_spec
+
+    assert parse_serial_spec(spec) == expected
