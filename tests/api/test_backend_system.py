@@ -122,3 +122,43 @@ def test_cli_keys_create_and_bad_role(
     with TestClient(create_app(settings)) as c:
         key = ok.stdout.strip()
         assert c.get("/v1/queue", headers={"X-API-Key": key}).status_code == 200
+
+
+def test_serve_rejects_a_bad_port(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import typer
+    from typer.testing import CliRunner
+
+    from api.cli import register
+
+    app = typer.Typer()
+    register(app)
+    monkeypatch.setenv("POTHOLE_DATABASE_URL", f"sqlite:///{tmp_path / 's.db'}")
+    result = CliRunner().invoke(app, ["serve", "--port", "70000"])
+    assert result.exit_code == 2 and "--port" in result.output
+
+
+def test_a_failure_inside_an_item_leaves_nothing_behind(client: TestClient) -> None:
+    """A hook that raises mid-transaction (after the pothole and sighting rows were written): rolled back."""
+    from backend_factories import SITE
+
+    from api.geo import offset_latlon
+    from api.workorders.priority import default_prioritiser
+
+    def broken(*args: object) -> object:
+        raise RuntimeError("policy exploded")
+
+    first = post_items(client, make_item())[0]  # applied in its own transaction before the failure
+    client.app.state.prioritiser = broken  # type: ignore[attr-defined]
+    with pytest.raises(RuntimeError, match="policy exploded"):
+        client.post(
+            "/v1/sightings",
+            json={
+                "vehicle_id": "bus-17",
+                "items": [make_item(offset_latlon(SITE, 80.0, 0.0, 0.0), confidence=0.95)],
+            },
+        )
+    body = client.get("/v1/potholes").json()
+    assert [f["id"] for f in body["features"]] == [first["pothole_id"]]
+    assert body["features"][0]["properties"]["sightings"] == 1
+    client.app.state.prioritiser = default_prioritiser  # type: ignore[attr-defined]
+    assert post_items(client, make_item(offset_latlon(SITE, 80.0, 0.0, 0.0)))[0]["status"] == "created"
