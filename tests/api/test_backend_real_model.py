@@ -1,0 +1,46 @@
+"""The real ONNX detector behind POST /v1/frames on a real dashcam frame (skips until weights/ has one)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from backend_factories import ADMIN_KEY
+from fastapi.testclient import TestClient
+
+from api.config import Settings
+from api.main import create_app
+
+pytestmark = pytest.mark.needs_shared
+
+
+def test_real_frame_through_the_real_model(tmp_path: Path, shared_dir: Path) -> None:
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'm.db'}",
+        migrate_on_start="create_all",
+        load_model=True,
+        bootstrap_admin_key=ADMIN_KEY,
+        detector_threads=1,
+    )
+    frame = (shared_dir / "dashcam" / "comma2k19_ex1_preview_frame0.png").read_bytes()
+    with TestClient(create_app(settings)) as client:
+        if client.app.state.detector is None:  # type: ignore[attr-defined]
+            pytest.skip(f"no model: {client.app.state.model_error}")  # type: ignore[attr-defined]
+        assert client.get("/readyz").status_code == 200
+        meta = (
+            '{"client_id": "cm-0", "vehicle_id": "rav4", "captured_at": "2018-08-02T16:14:48.397Z", '
+            '"gps": {"lat": 37.72100001, "lon": -122.47229909, "accuracy_m": 2.0, "heading_deg": 2.1}}'
+        )
+        response = client.post(
+            "/v1/frames",
+            files={"image": ("f.png", frame, "image/png")},
+            data={"metadata": meta},
+            headers={"X-API-Key": ADMIN_KEY},
+        )
+        assert response.status_code == 201, response.text
+        body = response.json()
+        assert body["model_id"] and isinstance(body["detections"], list)
+        for d in body["detections"]:
+            x1, y1, x2, y2 = d["box_xyxy_px"]
+            assert 0 <= x1 < x2 <= 1164 and 0 <= y1 < y2 <= 874
+        assert "pothole_detector_seconds_count 1.0" in client.get("/metrics").text
