@@ -84,6 +84,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     plugins = register_plugins(app, settings)
     mount_static(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_upload_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        limits={
+            "/v1/frames": settings.max_upload_bytes,
+            "/v1/sightings": settings.max_batch_bytes,
+            "/v1/passes": settings.max_batch_bytes,
+        },
+    )
     app.add_middleware(RequestMetrics)
     return app

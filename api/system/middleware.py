@@ -19,19 +19,21 @@ class _TooLarge(Exception):
 
 
 class BodySizeLimit:
-    """Refuse bodies above `max_bytes` with 413: by Content-Length at once, and by counting chunked bodies."""
+    """Refuse bodies above a per-path limit with 413: by Content-Length at once, and by counting a chunked
+    body while the route reads it. Paths without a limit here (other parts' uploads) pass untouched."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, limits: dict[str, int]) -> None:
         self.app = app
-        self.max_bytes = max_bytes
+        self.limits = limits
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
+        limit = self.limits.get(scope.get("path", "")) if scope["type"] == "http" else None
+        if limit is None or scope["method"] not in ("POST", "PUT", "PATCH"):
             await self.app(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._refuse(send, limit)
             return
         seen = 0
         started = False
@@ -40,7 +42,7 @@ class BodySizeLimit:
             nonlocal seen
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > self.max_bytes:
+            if seen > limit:
                 raise _TooLarge
             return message
 
@@ -53,10 +55,10 @@ class BodySizeLimit:
             await self.app(scope, counting_receive, tracking_send)
         except _TooLarge:
             if not started:
-                await self._refuse(send)
+                await self._refuse(send, limit)
 
-    async def _refuse(self, send: Send) -> None:
-        body = json.dumps({"detail": f"body: larger than the {self.max_bytes} byte upload limit"}).encode()
+    async def _refuse(self, send: Send, limit: int) -> None:
+        body = json.dumps({"detail": f"body: larger than the {limit} byte upload limit"}).encode()
         await send(
             {
                 "type": "http.response.start",

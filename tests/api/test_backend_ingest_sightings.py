@@ -204,3 +204,16 @@ def test_camera_profile_changes_the_ground_point(client: TestClient) -> None:
 def test_bad_camera_profile_is_422(client: TestClient) -> None:
     r = client.put("/v1/vehicles/bus-17/camera", json={"height_m": 1.4, "dist_coeffs": [0.1, 0.2, 0.3]})
     assert r.status_code == 422 and "dist_coeffs" in r.text
+
+
+def test_batch_above_its_byte_cap_is_413(client: TestClient) -> None:
+    from backend_factories import ADMIN_KEY
+
+    from api.main import create_app
+
+    settings = client.app.state.settings.model_copy(update={"max_batch_bytes": 2000})  # type: ignore[attr-defined]
+    with TestClient(create_app(settings)) as small:
+        body = make_batch(*[make_item() for _ in range(10)])
+        response = small.post("/v1/sightings", json=body, headers={"X-API-Key": ADMIN_KEY})
+        assert response.status_code == 413 and "upload limit" in response.json()["detail"]
+        assert small.get("/v1/potholes", headers={"X-API-Key": ADMIN_KEY}).json()["numberMatched"] == 0
