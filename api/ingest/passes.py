@@ -85,7 +85,7 @@ def record_pass(
                 pothole = session.get(Pothole, candidate.id)
                 assert pothole is not None and pothole.id is not None
                 session.refresh(pothole)  # re-read under the lock
-                order = current_order(session, pothole.id)
+                order = current_order(session, pothole.id, for_update=True)
                 if (
                     order is None
                     or order.status != WorkOrderStatus.REPAIRED

@@ -236,7 +236,7 @@ def _keep_order_in_step(
         pothole.status = PotholeStatus.CONFIRMED
         pothole.context = dict(hooks.enricher(pothole.lat, pothole.lon))  # the refined position
         session.add(pothole)
-    order = current_order(session, pothole.id)
+    order = current_order(session, pothole.id, for_update=True)
     actor = f"system:ingest/{draft.vehicle_id}"
     if order is None or order.status in (WorkOrderStatus.VERIFIED, WorkOrderStatus.REJECTED):
         file_order(

@@ -60,14 +60,17 @@ def summary(order: WorkOrder) -> WorkOrderSummary:
     )
 
 
-def current_order(session: Session, pothole_id: int) -> WorkOrder | None:
-    """The pothole's latest order (the active one if there is one)."""
+def current_order(session: Session, pothole_id: int, *, for_update: bool = False) -> WorkOrder | None:
+    """The pothole's latest order (the active one if there is one); `for_update` row-locks it on
+    PostgreSQL so a crew's PATCH and an automatic reopen/verify never overwrite each other."""
     query = (
         select(WorkOrder)
         .where(WorkOrder.pothole_id == pothole_id)
         .order_by(col(WorkOrder.id).desc())
         .limit(1)
     )
+    if for_update:
+        query = query.with_for_update()
     return session.exec(query).first()
 
 
