@@ -59,6 +59,7 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
         fps=args.fps,
         seed=args.seed,
         gps=GpsErrorModel(r95_m=args.gps_r95_m),
+        camera_clock_offset_s=args.camera_clock_offset_s,
     )
     started = time.monotonic()
     manifest = simulate_patrol(route, cfg, workdir / "patrol", dataset_test_images(shared))
@@ -141,6 +142,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gps-r95-m", type=float, default=5.0)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--route", default="comma2k19", help="comma2k19 | grid | a road GeoJSON")
+    parser.add_argument(
+        "--camera-clock-offset-s",
+        type=float,
+        default=1.5,
+        help="the camera clock lags GPS by this much; each agent is told to undo it",
+    )
     parser.add_argument("--match-radius-m", type=float, default=10.0)
     parser.add_argument(
         "--dedup-radius-m",

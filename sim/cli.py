@@ -75,6 +75,10 @@ def register(app: typer.Typer) -> None:
         anchor: str | None = typer.Option(None, help="lat,lon to move the route to (e.g. 37.1995,126.8312)."),
         length_m: float = typer.Option(1500.0, help="grid/layer routes: distance driven per pass."),
         speed_mps: float = typer.Option(10.0, help="grid/layer routes: speed."),
+        camera_clock_offset_s: float = typer.Option(
+            0.0,
+            help="Camera clock runs this many seconds behind GPS; the agent's --clock-offset-s undoes it.",
+        ),
         seed: int = typer.Option(7),
         shared: Path = typer.Option(DEFAULT_SHARED, help="The ../shared folder (datasets, dashcam track)."),
     ) -> None:
@@ -105,6 +109,7 @@ def register(app: typer.Typer) -> None:
                     heading_sigma_deg=heading_sigma_deg,
                     dropout_probability=dropout_probability,
                 ),
+                camera_clock_offset_s=camera_clock_offset_s,
             )
             manifest = simulate_patrol(the_route, cfg, out, dataset_test_images(shared))
         except ValueError as exc:
