@@ -16,8 +16,9 @@ from api.config import Settings
 from api.db import begin_write
 from api.geo import CameraProfile, GeolocationError, GpsFix
 from api.ingest.images import crop_jpeg
+from api.ingest.placement import Draft, Hooks, Placed, lock_keys, pass_key_for, place
 from api.ingest.schemas import FrameMetaIn
-from api.ingest.service import Draft, Hooks, Placed, apply_placed, lock_keys, pass_key_for, place
+from api.ingest.service import apply_placed
 from api.potholes.tables import Frame
 from api.system.metrics import get_metrics
 

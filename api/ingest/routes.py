@@ -20,8 +20,9 @@ from api.geo import GpsFix
 from api.ingest.frames import find_frame, replay, run_detector, store_frame
 from api.ingest.images import JPEG_MAGIC, decode_image
 from api.ingest.passes import record_pass
+from api.ingest.placement import Draft, Hooks, pass_key_for
 from api.ingest.schemas import BatchResult, FrameMetaIn, FrameResult, PassIn, PassResult, SightingBatchIn
-from api.ingest.service import Draft, Hooks, ingest_one, pass_key_for
+from api.ingest.service import ingest_one
 from api.types import utc_now
 from api.vehicles.repository import get_camera
 

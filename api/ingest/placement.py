@@ -1,0 +1,96 @@
+"""Placing one detection: the draft built from a sighting item or a frame, its heading (given or derived
+from the vehicle's earlier fixes), its geolocation and the grid cells its write must lock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from api.config import Settings
+from api.geo import (
+    CameraProfile,
+    GeoDetection,
+    GpsFix,
+    LatLon,
+    TimedFix,
+    cells_covering,
+    geolocate_box,
+    heading_from_fixes,
+)
+from api.vehicles.repository import recent_fixes
+from api.workorders.priority import Enricher, Prioritiser
+
+SLOW_HEADING_MPS = 2.0  # below this course-over-ground is noise
+
+
+@dataclass(frozen=True)
+class Hooks:
+    enricher: Enricher
+    prioritiser: Prioritiser
+
+
+@dataclass(frozen=True)
+class Draft:
+    """One detection with everything needed to store it (built from a sighting item or a frame)."""
+
+    client_id: str
+    vehicle_id: str
+    captured_at: datetime
+    gps: GpsFix
+    frame_wh: tuple[int, int]
+    box_xyxy_px: tuple[float, float, float, float]
+    confidence: float
+    model_id: str | None
+    pass_key: str
+    track_id: str | None = None
+    crop_jpeg: bytes | None = None
+    frame_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Placed:
+    draft: Draft
+    geo: GeoDetection
+    heading_deg: float
+
+
+def pass_key_for(vehicle_id: str, pass_id: str | None, captured_at: datetime, settings: Settings) -> str:
+    """The patrol pass a sighting belongs to: the vehicle's own id, else vehicle + a time bucket."""
+    if pass_id:
+        return pass_id
+    return f"{vehicle_id}@{int(captured_at.timestamp() // settings.pass_gap_s)}"
+
+
+def place(session: Session, draft: Draft, camera: CameraProfile, settings: Settings) -> Placed:
+    """Geolocate; a missing (or standstill) heading comes from the vehicle's earlier fixes."""
+    heading, sigma_deg = draft.gps.heading_deg, 3.0
+    slow = draft.gps.speed_mps is not None and draft.gps.speed_mps < SLOW_HEADING_MPS
+    if heading is None or slow:
+        current = TimedFix(draft.captured_at, LatLon(draft.gps.lat, draft.gps.lon), draft.gps.accuracy_m)
+        derived = heading_from_fixes(
+            current,
+            recent_fixes(session, draft.vehicle_id, draft.captured_at, settings.heading_max_age_s),
+            min_distance_m=settings.heading_min_baseline_m,
+            max_age_s=settings.heading_max_age_s,
+        )
+        if derived is not None:
+            heading, sigma_deg = derived
+        elif heading is not None:
+            sigma_deg = 20.0  # at a stop: keep the reported heading but trust it little
+    geo = geolocate_box(
+        draft.box_xyxy_px,
+        draft.gps,
+        camera.scaled_to(draft.frame_wh),
+        heading_deg=heading,
+        heading_sigma_deg=sigma_deg,
+        max_range_m=settings.max_range_m,
+    )
+    assert heading is not None
+    return Placed(draft, geo, heading)
+
+
+def lock_keys(placed: Placed, settings: Settings) -> list[int]:
+    point = LatLon(placed.geo.lat, placed.geo.lon)
+    return [c.lock_key() for c in cells_covering(point, settings.max_join_radius_m, settings.grid_cell_m)]
