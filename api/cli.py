@@ -11,7 +11,7 @@ ROLES = ("vehicle", "crew", "manager", "admin")
 
 def _fail(message: str) -> None:
     typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(2)
+    raise SystemExit(2)  # also under standalone_mode=False (pothole_cli), where typer.Exit returns 0
 
 
 def register(app: typer.Typer) -> None:
