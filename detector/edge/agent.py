@@ -9,7 +9,6 @@ reported with a guessed position.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import time
 import uuid
@@ -20,12 +19,13 @@ from typing import Any
 
 import cv2
 
-from detector.edge.gps import GpsFix
+from detector.edge.gps import GpsFix, format_time_utc
 from detector.edge.outbox import Outbox
+from detector.edge.passes import PassClock, pass_body
 from detector.edge.privacy import UploadPolicy, blurred_frame_jpeg, crop_jpeg, encode_jpeg
 from detector.edge.replay import ReplayDetection
 from detector.edge.sources import FrameSample
-from detector.edge.timesync import Timeline, distance_m
+from detector.edge.timesync import Timeline
 from detector.edge.tracker import DetectionLike, Observation, Track, Tracker
 
 __all__ = ["Agent", "AgentConfig", "Mode", "iso_utc"]
@@ -39,10 +39,7 @@ class Mode(StrEnum):
     FRAMES = "frames"
 
 
-def iso_utc(t_utc_s: float) -> str:
-    """Epoch seconds -> '2026-11-25T10:00:00.120Z' (milliseconds, UTC), the API's time format."""
-    stamp = dt.datetime.fromtimestamp(t_utc_s, tz=dt.UTC)
-    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
+iso_utc = format_time_utc  # the API's time format, re-exported for callers of the agent
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,15 +134,14 @@ class Agent:
         self.stats = AgentStats()
         self._clock = clock
         self._waiting: list[tuple[float, Track]] = []
-        self._pass_start_s: float | None = None
-        self._pass_end_s: float | None = None
-        self._pass_id: str | None = None
+        self._passes = PassClock(config.vehicle_id, config.pass_max_s)
         self._last_frame_sent_s = -1e18
 
     # -- per frame -----------------------------------------------------------------------------------------
     def process(self, frame: FrameSample) -> None:
         self.stats.frames += 1
-        self._extend_pass(frame.captured_utc_s)
+        pass_id = self._passes.pass_id
+        self._queue_pass(self._passes.extend(frame.captured_utc_s + self.timeline.clock_offset_s), pass_id)
         if self.config.mode is Mode.FRAMES:
             self._queue_frame(frame)
             return
@@ -165,7 +161,7 @@ class Agent:
         for track in self.tracker.flush():
             self._waiting.append((0.0, track))
         self._finalise_ready(force=True)
-        self._close_pass()
+        self._queue_pass(self._passes.close(), self._passes.pass_id)
         return self.stats
 
     # -- sightings -----------------------------------------------------------------------------------------
@@ -241,7 +237,7 @@ class Agent:
             "box_xyxy_px": box,
             "confidence": round(obs.confidence, 4),
             "model_id": self.config.model_id,
-            "pass_id": self._pass_id,
+            "pass_id": self._passes.pass_id,
             "track_id": str(track.track_id),
         }
         self.outbox.put("sighting", self.config.vehicle_id, body, shot.jpeg)
@@ -284,59 +280,25 @@ class Agent:
             "vehicle_id": self.config.vehicle_id,
             "captured_at": iso_utc(match.fix.t_utc_s),
             "gps": _gps_body(match.fix),
-            "pass_id": self._pass_id,
+            "pass_id": self._passes.pass_id,
         }
         self.outbox.put("frame", self.config.vehicle_id, metadata, encode_jpeg(image, 85))
         self._last_frame_sent_s = frame.captured_utc_s
         self.stats.frames_queued += 1
 
     # -- passes --------------------------------------------------------------------------------------------
-    def _extend_pass(self, camera_t_s: float) -> None:
-        t = camera_t_s + self.timeline.clock_offset_s
-        if self._pass_start_s is not None and t - self._pass_start_s > self.config.pass_max_s:
-            self._close_pass()
-        if self._pass_start_s is None:
-            self._pass_start_s = t
-            self._pass_id = f"{self.config.vehicle_id}/{iso_utc(t)[:19]}Z"
-        self._pass_end_s = t
-
-    def _close_pass(self) -> None:
-        """Queue the driven track (fixes thinned to >= pass_min_step_m apart) as one patrol pass."""
-        if self._pass_start_s is None or self._pass_end_s is None:
+    def _queue_pass(self, span: tuple[float, float] | None, pass_id: str | None) -> None:
+        if span is None:
             return
-        fixes = self.timeline.fixes_between(self._pass_start_s, self._pass_end_s)
-        track: list[dict[str, Any]] = []
-        last: GpsFix | None = None
-        for fix in fixes:
-            if (
-                last is None
-                or distance_m(last.lat, last.lon, fix.lat, fix.lon) >= self.config.pass_min_step_m
-            ):
-                track.append({"lat": round(fix.lat, 7), "lon": round(fix.lon, 7), "t": iso_utc(fix.t_utc_s)})
-                last = fix
-        if fixes and last is not fixes[-1]:
-            track.append(
-                {
-                    "lat": round(fixes[-1].lat, 7),
-                    "lon": round(fixes[-1].lon, 7),
-                    "t": iso_utc(fixes[-1].t_utc_s),
-                }
-            )
-        if len(track) >= 2:
-            body = {
-                "client_id": str(uuid.uuid4()),
-                "vehicle_id": self.config.vehicle_id,
-                "started_at": iso_utc(self._pass_start_s),
-                "ended_at": iso_utc(self._pass_end_s),
-                "track": track,
-            }
-            self.outbox.put("pass", self.config.vehicle_id, body)
-            self.stats.passes_queued += 1
-        else:
+        fixes = self.timeline.fixes_between(*span)
+        body = pass_body(self.config.vehicle_id, span[0], span[1], fixes, self.config.pass_min_step_m)
+        if body is None:
             log.warning(
                 "pass %s: fewer than 2 GPS fixes in %s..%s, not reported",
-                self._pass_id,
-                iso_utc(self._pass_start_s),
-                iso_utc(self._pass_end_s),
+                pass_id,
+                iso_utc(span[0]),
+                iso_utc(span[1]),
             )
-        self._pass_start_s = self._pass_end_s = None
+            return
+        self.outbox.put("pass", self.config.vehicle_id, body)
+        self.stats.passes_queued += 1

@@ -16,7 +16,15 @@ from pathlib import Path
 
 from detector.edge.errors import GpsSourceError
 
-__all__ = ["GpsFix", "parse_time_utc_s", "read_csv", "read_gps", "read_gpx", "read_nmea_lines"]
+__all__ = [
+    "GpsFix",
+    "format_time_utc",
+    "parse_time_utc_s",
+    "read_csv",
+    "read_gps",
+    "read_gpx",
+    "read_nmea_lines",
+]
 
 KNOT_MPS = 0.514_444
 # 95 % horizontal radius of a 2-D Gaussian is sqrt(-2 ln 0.05) = 2.45 sigma per axis.
@@ -55,6 +63,12 @@ def parse_time_utc_s(text: str) -> float:
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=dt.UTC)
     return stamp.timestamp()
+
+
+def format_time_utc(t_utc_s: float) -> str:
+    """Epoch seconds -> '2026-11-25T10:00:00.120Z' (milliseconds, UTC), the API's time format."""
+    stamp = dt.datetime.fromtimestamp(t_utc_s, tz=dt.UTC)
+    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
 
 
 def _first(row: dict[str, str], names: tuple[str, ...]) -> str | None:
