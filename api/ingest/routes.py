@@ -22,7 +22,7 @@ from api.ingest.images import JPEG_MAGIC, decode_image
 from api.ingest.passes import record_pass
 from api.ingest.placement import Draft, Hooks, pass_key_for
 from api.ingest.schemas import BatchResult, FrameMetaIn, FrameResult, PassIn, PassResult, SightingBatchIn
-from api.ingest.service import ingest_one
+from api.ingest.service import ingest_batch
 from api.types import utc_now
 from api.vehicles.repository import get_camera
 
@@ -75,9 +75,8 @@ def post_sightings(batch: SightingBatchIn, request: Request, principal: Ingester
     with Session(engine) as session:
         camera = get_camera(session, batch.vehicle_id)
     hooks, now = hooks_of(request), utc_now()
-    results = []
-    for item, crop in zip(batch.items, crops, strict=True):
-        draft = Draft(
+    drafts = [
+        Draft(
             client_id=item.client_id,
             vehicle_id=batch.vehicle_id,
             captured_at=item.captured_at,
@@ -92,7 +91,9 @@ def post_sightings(batch: SightingBatchIn, request: Request, principal: Ingester
             track_id=item.track_id,
             crop_jpeg=crop,
         )
-        results.append(ingest_one(engine, draft, camera, settings, hooks, now))
+        for item, crop in zip(batch.items, crops, strict=True)
+    ]
+    results = ingest_batch(engine, drafts, camera, settings, hooks, now)
     return {"results": results}
 
 

@@ -182,41 +182,57 @@ def _keep_order_in_step(
         rescore(order, pothole, prioritiser=hooks.prioritiser, now=now)
 
 
-def ingest_one(
-    engine: Engine, draft: Draft, camera: CameraProfile, settings: Settings, hooks: Hooks, now: datetime
-) -> dict[str, Any]:
-    """One item, one transaction: created, duplicate (same ids, nothing changed) or rejected."""
-    metrics = get_metrics()
+def ingest_batch(
+    engine: Engine,
+    drafts: list[Draft],
+    camera: CameraProfile,
+    settings: Settings,
+    hooks: Hooks,
+    now: datetime,
+) -> list[dict[str, Any]]:
+    """Items in order, each in its own transaction, on one session (no per-item session set-up)."""
     with Session(engine, expire_on_commit=False) as session:
-        try:
-            placed = place(session, draft, camera, settings)
-        except GeolocationError as exc:
-            existing = find_sighting(session, draft.client_id)
-            if existing is not None:
-                return _duplicate(existing)
-            # the fix itself is still knowledge: the next detection's heading is derived from it
-            session.commit()
-            begin_write(session)
-            gps = draft.gps
-            record_fixes(
-                session,
-                draft.vehicle_id,
-                [TimedFix(draft.captured_at, LatLon(gps.lat, gps.lon), gps.accuracy_m)],
-            )
-            session.commit()
-            metrics.sightings.labels("rejected").inc()
-            return {"client_id": draft.client_id, "status": "rejected", "detail": str(exc)}
-        session.commit()  # end the read transaction: the write one must start with its locks
-        try:
-            begin_write(session, lock_keys(placed, settings))
-            sighting_id, pothole_id = apply_placed(session, placed, settings, hooks, now)
-            session.commit()
-        except IntegrityError:
-            session.rollback()  # a retry: the unique client_id index refused it, and nothing was applied
-            existing = find_sighting(session, draft.client_id)
-            if existing is None:
-                raise
+        return [ingest_one(session, draft, camera, settings, hooks, now) for draft in drafts]
+
+
+def ingest_one(
+    session: Session, draft: Draft, camera: CameraProfile, settings: Settings, hooks: Hooks, now: datetime
+) -> dict[str, Any]:
+    """One item, one transaction: created, duplicate (same ids, nothing changed) or rejected.
+
+    The session must not be inside a transaction; it is not when this returns."""
+    metrics = get_metrics()
+    try:
+        placed = place(session, draft, camera, settings)
+    except GeolocationError as exc:
+        existing = find_sighting(session, draft.client_id)
+        session.commit()  # end the read transaction
+        if existing is not None:
             return _duplicate(existing)
+        # the fix itself is still knowledge: the next detection's heading is derived from it
+        begin_write(session)
+        gps = draft.gps
+        record_fixes(
+            session, draft.vehicle_id, [TimedFix(draft.captured_at, LatLon(gps.lat, gps.lon), gps.accuracy_m)]
+        )
+        session.commit()
+        metrics.sightings.labels("rejected").inc()
+        return {"client_id": draft.client_id, "status": "rejected", "detail": str(exc)}
+    session.commit()  # end the read transaction: the write one must start with its locks
+    try:
+        begin_write(session, lock_keys(placed, settings))
+        sighting_id, pothole_id = apply_placed(session, placed, settings, hooks, now)
+        session.commit()
+    except IntegrityError:
+        session.rollback()  # a retry: the unique client_id index refused it, and nothing was applied
+        existing = find_sighting(session, draft.client_id)
+        session.commit()
+        if existing is None:
+            raise
+        return _duplicate(existing)
+    except BaseException:
+        session.rollback()
+        raise
     metrics.sightings.labels("created").inc()
     return {
         "client_id": draft.client_id,
