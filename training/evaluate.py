@@ -1,7 +1,8 @@
 """Evaluate an ONNX model THROUGH `detector/`, the production path, with the model's own settings.
 
-The model's tiling / ROI / NMS settings come from its ONNX metadata, exactly as the service runs it; only
-the confidence floor is lowered (to EVAL_CONF) so the whole precision-recall curve exists for mAP.
+The model's tiling / ROI / NMS settings come from its ONNX metadata, exactly as the service runs it. For a
+whole-frame model only the confidence floor is lowered (to EVAL_CONF) so the whole precision-recall curve
+exists for mAP; a tiled model is measured at every threshold of a grid (training/sweep.py says why).
 Precision, recall and F1 are then read at the model's operating confidence, which `operating_conf`
 chooses on a validation split (best F1) and the exporter stores in the model: never chosen on test.
 """
@@ -17,6 +18,7 @@ import numpy as np
 
 from training.data import label_path_for, read_data_yaml, split_images
 from training.metrics import DetectionTally, Metrics, best_f1_conf, summarise
+from training.sweep import CONF_GRID, SweepTally
 
 __all__ = ["EVAL_CONF", "EvaluationError", "ground_truth", "tally_split", "evaluate", "operating_conf"]
 
@@ -67,11 +69,22 @@ def _split_paths(data_yaml: Path, split: str) -> list[Path]:
 
 
 def tally_split(
-    detector, data_yamls: list[Path], split: str, progress: Progress | None = None
-) -> DetectionTally:
-    """Run `detector` (an OnnxDetector, its settings as the service uses them) over the split's images."""
+    detector,
+    data_yamls: list[Path],
+    split: str,
+    progress: Progress | None = None,
+    extra_thresholds: tuple[float, ...] = (),
+) -> DetectionTally | SweepTally:
+    """Run `detector` (an OnnxDetector, its settings as the service uses them) over the split's images.
+
+    Whole-frame pipelines rank consistently across thresholds: one run at EVAL_CONF and ultralytics'
+    ap_per_class. Tiled pipelines merge across windows in a threshold-dependent way: SweepTally.
+    """
+    tiled = detector.settings.tile_px is not None
+    tally: DetectionTally | SweepTally = (
+        SweepTally(np.append(CONF_GRID, extra_thresholds)) if tiled else DetectionTally()
+    )
     low_conf = detector.with_settings(detector.settings.with_overrides(conf=EVAL_CONF))
-    tally = DetectionTally()
     for data_yaml in data_yamls:
         images = _split_paths(data_yaml, split)
         iterator = progress(images, f"{data_yaml.parent.name}/{split}") if progress else images
@@ -79,8 +92,11 @@ def tally_split(
             image = cv2.imread(str(image_path), cv2.IMREAD_COLOR)
             if image is None:
                 raise EvaluationError(f"{image_path}: image does not decode")
-            detections = low_conf(image)
             true_xyxy, true_cls = ground_truth(image_path, (image.shape[1], image.shape[0]))
+            if isinstance(tally, SweepTally):
+                tally.add(detector, image, true_xyxy, true_cls)
+                continue
+            detections = low_conf(image)
             tally.add(
                 np.asarray([d.xyxy_px for d in detections], np.float32).reshape(-1, 4),
                 np.asarray([d.confidence for d in detections], np.float32),
@@ -89,6 +105,10 @@ def tally_split(
                 true_cls,
             )
     return tally
+
+
+def _summarise(tally: DetectionTally | SweepTally, conf: float) -> Metrics:
+    return tally.summarise(conf) if isinstance(tally, SweepTally) else summarise(tally, conf)
 
 
 def load_detector(weights: Path, threads: int | None = None):
@@ -114,8 +134,9 @@ def evaluate(
     detector = load_detector(weights, threads)
     if tile_px != -1:
         detector = detector.with_settings(replace(detector.settings, tile_px=tile_px))
-    tally = tally_split(detector, data_yamls, split, progress)
-    return summarise(tally, detector.settings.conf if conf is None else conf)
+    conf = detector.settings.conf if conf is None else conf
+    tally = tally_split(detector, data_yamls, split, progress, extra_thresholds=(conf,))
+    return _summarise(tally, conf)
 
 
 def operating_conf(
@@ -125,5 +146,6 @@ def operating_conf(
     if split == "test":
         raise EvaluationError("the operating confidence is chosen on val, never on test")
     tally = tally_split(detector, data_yamls, split, progress)
-    conf = round(best_f1_conf(tally), 3)
-    return conf, summarise(tally, conf)
+    best = tally.best_f1_conf() if isinstance(tally, SweepTally) else best_f1_conf(tally)
+    conf = round(best, 3)
+    return conf, _summarise(tally, conf)

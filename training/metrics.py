@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-__all__ = ["DetectionTally", "Metrics", "summarise", "best_f1_conf"]
+__all__ = ["DetectionTally", "Metrics", "summarise", "best_f1_conf", "match_correct"]
 
 IOU_THRESHOLDS = np.linspace(0.5, 0.95, 10)
 DEFAULT_CONF = 0.25
@@ -43,6 +43,31 @@ class Metrics:
         }
 
 
+def match_correct(
+    pred_xyxy: np.ndarray, pred_cls: np.ndarray, true_xyxy: np.ndarray, true_cls: np.ndarray
+) -> np.ndarray:
+    """(N, 10) bool: prediction i (sorted by descending confidence) is a hit at each IoU threshold.
+
+    ultralytics' greedy matcher, the one its validator uses (it only reads `iouv` from `self`).
+    """
+    import torch
+    from ultralytics.engine.validator import BaseValidator
+    from ultralytics.utils.metrics import box_iou
+
+    pred_xyxy = np.asarray(pred_xyxy, np.float32).reshape(-1, 4)
+    true_xyxy = np.asarray(true_xyxy, np.float32).reshape(-1, 4)
+    if len(pred_xyxy) == 0 or len(true_xyxy) == 0:
+        return np.zeros((len(pred_xyxy), len(IOU_THRESHOLDS)), bool)
+    iou = box_iou(torch.from_numpy(true_xyxy), torch.from_numpy(pred_xyxy))
+    matcher = SimpleNamespace(iouv=torch.from_numpy(IOU_THRESHOLDS.astype(np.float32)))
+    return BaseValidator.match_predictions(
+        matcher,
+        torch.from_numpy(np.asarray(pred_cls, np.int64)),
+        torch.from_numpy(np.asarray(true_cls, np.int64)),
+        iou,
+    ).numpy()
+
+
 @dataclass(slots=True)
 class DetectionTally:
     """Accumulates what ultralytics' `ap_per_class` needs: per prediction, correct at 10 IoU thresholds."""
@@ -62,13 +87,8 @@ class DetectionTally:
         true_cls: np.ndarray,
     ) -> None:
         """One image; boxes in the same pixel frame. Predictions may come in any order."""
-        import torch
-        from ultralytics.engine.validator import BaseValidator
-        from ultralytics.utils.metrics import box_iou
-
         self.images += 1
         pred_xyxy = np.asarray(pred_xyxy, np.float32).reshape(-1, 4)
-        true_xyxy = np.asarray(true_xyxy, np.float32).reshape(-1, 4)
         order = np.argsort(-np.asarray(pred_conf, np.float32), kind="stable")
         pred_xyxy, pred_conf, pred_cls = (
             pred_xyxy[order],
@@ -78,19 +98,7 @@ class DetectionTally:
         self.target_classes.append(np.asarray(true_cls, np.int64))
         if len(pred_xyxy) == 0:
             return
-        if len(true_xyxy) == 0:
-            correct = np.zeros((len(pred_xyxy), len(IOU_THRESHOLDS)), bool)
-        else:
-            iou = box_iou(torch.from_numpy(true_xyxy), torch.from_numpy(pred_xyxy))
-            # ultralytics' greedy matcher (the one its validator uses); it only reads `iouv` from self
-            matcher = SimpleNamespace(iouv=torch.from_numpy(IOU_THRESHOLDS.astype(np.float32)))
-            correct = BaseValidator.match_predictions(
-                matcher,
-                torch.from_numpy(np.asarray(pred_cls, np.int64)),
-                torch.from_numpy(np.asarray(true_cls, np.int64)),
-                iou,
-            ).numpy()
-        self.correct.append(correct)
+        self.correct.append(match_correct(pred_xyxy, pred_cls, true_xyxy, true_cls))
         self.confidences.append(np.asarray(pred_conf, np.float32))
         self.pred_classes.append(np.asarray(pred_cls, np.int64))
 
