@@ -200,8 +200,10 @@ def render_card(facts: CardFacts, project_root: Path) -> str:
         lines += ["", *_metrics_rows(f"previous model {facts.previous_id}", facts.previous)]
     lines += [
         "",
-        "mAP from ultralytics' `ap_per_class` (COCO-style 101-point interpolation over 10 IoU "
-        "thresholds); precision / recall / F1 read at the operating confidence.",
+        "mAP over 10 IoU thresholds with ultralytics' COCO-style 101-point interpolation: `ap_per_class` "
+        "for whole-frame models; for tiled models the detector's output at each threshold of a confidence "
+        "grid (its cross-window merge depends on the threshold, see training/sweep.py) and `compute_ap`. "
+        "Precision / recall / F1 are counted at the operating confidence.",
         "",
     ]
     lines += _target_lines(facts)
