@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     grid_cell_m: float = Field(default=10.0, gt=1, le=100)
     max_range_m: float = Field(default=60.0, gt=1, le=500)
     heading_min_baseline_m: float = Field(default=8.0, gt=0)
+    fix_retention_s: float = Field(default=86_400.0, gt=0)  # GPS fixes kept for headings (pruned per pass)
     heading_max_age_s: float = Field(default=30.0, gt=0)
     confirm_passes: int = Field(default=2, ge=1)
     confirm_confidence: float = Field(default=0.85, ge=0, le=1)

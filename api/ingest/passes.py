@@ -3,7 +3,7 @@ the repair (detections reopen it in ingest)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -18,7 +18,7 @@ from api.geo.grid import cell_ranges
 from api.ingest.schemas import PassIn
 from api.potholes.repository import seen_between
 from api.potholes.tables import Pothole, PotholeStatus
-from api.vehicles.repository import record_fixes
+from api.vehicles.repository import prune_fixes, record_fixes
 from api.vehicles.tables import PatrolPass
 from api.workorders.service import current_order, transition
 from api.workorders.tables import WorkOrderStatus
@@ -79,6 +79,9 @@ def record_pass(
             session.flush()
             record_fixes(
                 session, pass_in.vehicle_id, [TimedFix(p.t, LatLon(p.lat, p.lon)) for p in pass_in.track]
+            )
+            prune_fixes(
+                session, pass_in.vehicle_id, pass_in.started_at - timedelta(seconds=settings.fix_retention_s)
             )
             verified: list[int] = []
             for candidate in candidates:

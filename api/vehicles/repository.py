@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert
-from sqlmodel import Session, select
+from sqlalchemy import delete, insert
+from sqlmodel import Session, col, select
 
 from api.geo import DEFAULT_CAMERA, CameraProfile, LatLon, TimedFix
 from api.types import utc_now
@@ -65,3 +65,10 @@ def record_fixes(session: Session, vehicle_id: str, fixes: Iterable[TimedFix]) -
     ]
     if rows:
         session.execute(insert(VehicleFix), rows)
+
+
+def prune_fixes(session: Session, vehicle_id: str, older_than: datetime) -> None:
+    """Fixes serve only to derive headings (seconds back); coverage lives in the pass tracks."""
+    session.execute(
+        delete(VehicleFix).where(col(VehicleFix.vehicle_id) == vehicle_id, col(VehicleFix.t) < older_than)
+    )
