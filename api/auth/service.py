@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from api.auth.tables import ApiKey, Role
+from api.db import begin_write
 from api.errors import InvalidInputError
 
 
@@ -48,11 +49,14 @@ def create_key(session: Session, *, role: str, name: str, key: str | None = None
 
 def ensure_key(session: Session, *, role: str, name: str, key: str) -> None:
     """Idempotent, also when several workers start at once (the unique hash settles the race)."""
+    begin_write(session)  # read-then-write: SQLite must take the write lock first (BUSY_SNAPSHOT otherwise)
     if session.exec(select(ApiKey).where(ApiKey.key_hash == hash_key(key))).first() is None:
         try:
             create_key(session, role=role, name=name, key=key)
         except IntegrityError:
             session.rollback()  # another worker stored it first
+    else:
+        session.rollback()
 
 
 def authenticate(session: Session, key: str) -> Principal | None:

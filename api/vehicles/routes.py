@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.auth.deps import AnyCaller, check_vehicle
 from api.auth.tables import Role
-from api.db import SessionDep
+from api.db import SessionDep, begin_write
 from api.errors import ForbiddenError
 from api.geo import CameraProfile
 from api.geo.camera import DEFAULT_HEIGHT_M, DEFAULT_HFOV_DEG, DEFAULT_IMAGE_WH, DEFAULT_PITCH_DOWN_DEG
@@ -77,6 +77,7 @@ def put_vehicle_camera(
         camera.image_wh,
         tuple(camera.dist_coeffs) if camera.dist_coeffs else None,
     )
+    begin_write(session)  # read-then-write
     put_camera(session, vehicle_id, profile)
     session.commit()
     return _out(vehicle_id, profile)
