@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from detector.edge.outbox import Outbox  # noqa: E402
 from sim.cli import build_route, dataset_test_images  # noqa: E402
 from sim.harness import ApiServer, run_edge_agent  # noqa: E402
 from sim.noise import GpsErrorModel  # noqa: E402
@@ -118,13 +119,20 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
     records = [(f["geometry"]["coordinates"][1], f["geometry"]["coordinates"][0]) for f in features]
     metrics = score(truth, records, match_radius_m=args.match_radius_m)
     queued = sum(s["sightings_queued"] for s in summaries)
-    pending = sum(s["outbox_pending"]["sighting"] for s in summaries[-1:])
+    outbox_counters: dict[str, int] = {}
+    pending = 0
+    for vehicle in manifest["vehicles"]:  # the outboxes, as each vehicle left them
+        with Outbox(workdir / f"outbox-{vehicle['vehicle_id']}.db") as outbox:
+            pending += outbox.pending()["sighting"]
+            for name, value in outbox.counters().items():
+                outbox_counters[name] = outbox_counters.get(name, 0) + value
     stored = sum(int(f["properties"].get("sightings") or 0) for f in features)
     return {
         "metrics": metrics,
         "queued": queued,
         "stored": stored,
         "pending": pending,
+        "outbox_counters": outbox_counters,
         "sim_s": sim_s,
         "agent_s": agent_s,
         "frames": manifest["frames"],
@@ -177,6 +185,16 @@ def main(argv: list[str] | None = None) -> int:
         f"records: {m.records} (found {m.found}, unmatched {m.unmatched_records}); "
         f"sightings queued {result['queued']}, stored {result['stored']}"
     )
+    print(
+        f"outboxes: {json.dumps(result['outbox_counters'], sort_keys=True)}; "
+        f"still pending {result['pending']}"
+    )
+    if result["pending"] or result["outbox_counters"].get("rejected_sightings"):
+        print(
+            "WARNING: sightings were not delivered (pending) or were rejected by the API: see the API log "
+            "(run with --keep DIR to keep it)",
+            file=sys.stderr,
+        )
     errors = ", ".join(f"{e:.2f}" for e in sorted(m.errors_m))
     print(f"position error per found pothole (m): {errors}")
     line = {
