@@ -145,7 +145,7 @@ def train(
         (run_dir(config) / "command.txt").write_text(shlex.join(parts) + "\n")
     try:
         best = run_training(config, resume=resume)
-    except (FileNotFoundError, AssertionError) as error:  # ultralytics asserts "nothing to resume"
+    except (FileNotFoundError, AssertionError, ValueError) as error:  # e.g. nothing to resume
         fail("train", str(error).strip().splitlines()[-1] if str(error).strip() else repr(error))
     typer.echo(f"best checkpoint: {best}")
 

@@ -56,7 +56,14 @@ def train(config: TrainConfig, resume: bool = False) -> Path:
         if not last_checkpoint.exists():
             raise FileNotFoundError(f"--resume: no checkpoint at {last_checkpoint}")
         model = YOLO(str(last_checkpoint))
-        model.train(resume=True)
+        checkpoint = getattr(model, "ckpt", None) or {}
+        if checkpoint.get("optimizer") is None or checkpoint.get("epoch", -1) < 0:
+            # ultralytics would silently start a NEW default run (100 epochs, in ./runs) instead
+            raise ValueError(f"--resume: {last_checkpoint} is a finished run: nothing to resume")
+        # Without `data`, ultralytics' Model.train fills in its demo dataset (coco8.yaml), which then
+        # overrides the checkpoint's own data and tries to download it: pass the run's data back.
+        data = checkpoint.get("train_args", {}).get("data")
+        model.train(resume=True, **({"data": data} if data else {}))
     else:
         model = YOLO(config.model_yaml)  # built from the .yaml: random init, nothing downloaded
         extra = {"time": config.hours} if config.hours else {}

@@ -146,3 +146,11 @@ def test_export_that_disagrees_is_refused_and_deleted(trained, monkeypatch: pyte
     out = work / "refused" / "bad.onnx"
     assert pothole_cli.main(["export", str(checkpoint), "--imgsz", "160", "--out", str(out)]) == 1
     assert not out.exists()
+
+
+def test_resume_of_a_finished_run_is_refused(trained, capsys: pytest.CaptureFixture[str]) -> None:
+    checkpoint, _, _ = trained
+    runs = checkpoint.parent.parent.parent
+    assert pothole_cli.main(["train", "--name", "tiny", "--resume", "--runs-dir", str(runs)]) == 2
+    assert "nothing to resume" in capsys.readouterr().err
+    assert {p.name for p in runs.iterdir()} <= {"tiny", "ultralytics-settings"}  # no new default run
