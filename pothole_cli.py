@@ -58,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point for `pothole`; returns the exit code instead of raising SystemExit."""
     app = build_app()
     try:
-        app(args=argv if argv is not None else sys.argv[1:], standalone_mode=False)
+        # Without standalone mode click *returns* the code of a typer.Exit instead of raising it.
+        result = app(args=argv if argv is not None else sys.argv[1:], standalone_mode=False)
     except SystemExit as stop:
         return int(stop.code or 0)
     except typer.Exit as stop:
@@ -74,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
                 show()
             return int(exit_code)
         raise
-    return 0
+    return result if isinstance(result, int) else 0
 
 
 if __name__ == "__main__":
