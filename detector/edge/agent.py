@@ -134,6 +134,7 @@ class Agent:
         self.stats = AgentStats()
         self._clock = clock
         self._waiting: list[tuple[float, Track]] = []
+        self._waiting_frames: list[tuple[float, float, bytes, str | None]] = []
         self._passes = PassClock(config.vehicle_id, config.pass_max_s)
         self._last_frame_sent_s = -1e18
 
@@ -144,6 +145,7 @@ class Agent:
         self._queue_pass(self._passes.extend(frame.captured_utc_s + self.timeline.clock_offset_s), pass_id)
         if self.config.mode is Mode.FRAMES:
             self._queue_frame(frame)
+            self._queue_ready_frames(force=False)
             return
         assert self.detect is not None
         height, width = frame.image.shape[:2]
@@ -161,6 +163,7 @@ class Agent:
         for track in self.tracker.flush():
             self._waiting.append((0.0, track))
         self._finalise_ready(force=True)
+        self._queue_ready_frames(force=True)
         self._queue_pass(self._passes.close(), self._passes.pass_id)
         return self.stats
 
@@ -259,15 +262,11 @@ class Agent:
 
     # -- frames mode ---------------------------------------------------------------------------------------
     def _queue_frame(self, frame: FrameSample) -> None:
+        """Rate-limit, shrink and encode now; queue once GPS covers the frame (a live receiver lags)."""
         if frame.captured_utc_s - self._last_frame_sent_s < 1.0 / self.config.frames_max_fps:
             self.stats.frames_skipped_rate += 1
             return
-        match = self.timeline.match(frame.captured_utc_s)
-        if match.fix is None:
-            self.stats.frames_without_fix += 1
-            reason = match.gap_reason or "gap"
-            self.stats.gap_reasons[reason] = self.stats.gap_reasons.get(reason, 0) + 1
-            return
+        self._last_frame_sent_s = frame.captured_utc_s
         image = frame.image
         height, width = image.shape[:2]
         if width > self.config.frame_max_width_px:
@@ -275,16 +274,37 @@ class Agent:
             image = cv2.resize(
                 image, (self.config.frame_max_width_px, int(height * scale)), interpolation=cv2.INTER_AREA
             )
-        metadata = {
-            "client_id": str(uuid.uuid4()),
-            "vehicle_id": self.config.vehicle_id,
-            "captured_at": iso_utc(match.fix.t_utc_s),
-            "gps": _gps_body(match.fix),
-            "pass_id": self._passes.pass_id,
-        }
-        self.outbox.put("frame", self.config.vehicle_id, metadata, encode_jpeg(image, 85))
-        self._last_frame_sent_s = frame.captured_utc_s
-        self.stats.frames_queued += 1
+        deadline = self._clock() + self.config.gps_wait_s
+        self._waiting_frames.append(
+            (deadline, frame.captured_utc_s, encode_jpeg(image, 85), self._passes.pass_id)
+        )
+        self._queue_ready_frames(force=False)
+
+    def _queue_ready_frames(self, *, force: bool) -> None:
+        now = self._clock()
+        last_fix = self.timeline.last_t_utc_s
+        still: list[tuple[float, float, bytes, str | None]] = []
+        for deadline, camera_t, jpeg, pass_id in self._waiting_frames:
+            covered = last_fix is not None and last_fix >= camera_t + self.timeline.clock_offset_s
+            if not (force or covered or now >= deadline):
+                still.append((deadline, camera_t, jpeg, pass_id))
+                continue
+            match = self.timeline.match(camera_t)
+            if match.fix is None:
+                self.stats.frames_without_fix += 1
+                reason = match.gap_reason or "gap"
+                self.stats.gap_reasons[reason] = self.stats.gap_reasons.get(reason, 0) + 1
+                continue
+            metadata = {
+                "client_id": str(uuid.uuid4()),
+                "vehicle_id": self.config.vehicle_id,
+                "captured_at": iso_utc(match.fix.t_utc_s),
+                "gps": _gps_body(match.fix),
+                "pass_id": pass_id,
+            }
+            self.outbox.put("frame", self.config.vehicle_id, metadata, jpeg)
+            self.stats.frames_queued += 1
+        self._waiting_frames = still
 
     # -- passes --------------------------------------------------------------------------------------------
     def _queue_pass(self, span: tuple[float, float] | None, pass_id: str | None) -> None:

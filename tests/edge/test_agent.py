@@ -122,3 +122,28 @@ def test_crop_bytes_survive_base64(tmp_path: Path) -> None:
     _, items = run_agent(tmp_path)
     (sighting,) = [i for i in items if i["kind"] == "sighting"]
     assert base64.b64decode(base64.b64encode(sighting["blob"])) == sighting["blob"]
+
+
+def test_frames_wait_for_a_lagging_live_receiver(tmp_path: Path) -> None:
+    """Live: the fix after a frame arrives later; the frame waits for it instead of being dropped."""
+    fixes = straight_fixes(60)
+    timeline = Timeline(fixes[:5])  # the receiver has delivered up to T0 + 0.4 s so far
+    clock = [0.0]
+    with Outbox(tmp_path / "q.db") as outbox:
+        agent = Agent(
+            AgentConfig(vehicle_id="bus-1", mode=Mode.FRAMES, frames_max_fps=10.0),
+            timeline=timeline,
+            outbox=outbox,
+            detect=None,
+            clock=lambda: clock[0],
+        )
+        agent.process(make_frame(10))  # T0 + 1.0 s: ahead of the GPS
+        assert outbox.pending()["frame"] == 0 and agent.stats.frames_without_fix == 0
+        for fix in fixes[5:15]:
+            timeline.append(fix)
+        agent.process(make_frame(20))  # T0 + 2.0 s
+        assert outbox.pending()["frame"] == 1  # frame 10 is now covered and queued; frame 20 waits
+        clock[0] = 10.0  # gps_wait_s later the receiver is still silent: frame 20 is a flagged gap
+        agent.process(make_frame(30))
+        agent.finish()
+        assert outbox.pending()["frame"] == 1 and agent.stats.frames_without_fix == 2
