@@ -12,8 +12,6 @@ import typer
 
 __all__ = ["register"]
 
-DEFAULT_QUEUE = Path(os.environ.get("POTHOLE_EDGE_QUEUE", "edge-outbox.db"))
-
 
 def _fail(message: str) -> SystemExit:
     """One line on stderr, exit 2. SystemExit (not typer.Exit) so the `pothole` hub keeps the code."""
@@ -33,6 +31,7 @@ def _parse_time(text: str | None, name: str) -> float | None:
 
 
 def register(app: typer.Typer) -> None:
+    default_queue = Path(os.environ.get("POTHOLE_EDGE_QUEUE", "edge-outbox.db"))  # read when the CLI is built
     edge = typer.Typer(
         help="The patrol vehicle's agent: detect on board, store and forward to the API.",
         no_args_is_help=True,
@@ -57,7 +56,7 @@ def register(app: typer.Typer) -> None:
         detections: Path | None = typer.Option(
             None, help="Replay detections from a JSONL side-car (simulator)."
         ),
-        queue: Path = typer.Option(DEFAULT_QUEUE, help="Outbox SQLite file ($POTHOLE_EDGE_QUEUE)."),
+        queue: Path = typer.Option(default_queue, help="Outbox SQLite file ($POTHOLE_EDGE_QUEUE)."),
         queue_cap_mb: float = typer.Option(512.0, help="Outbox disk cap; over it the eviction policy runs."),
         upload: str = typer.Option(
             "crop", help="crop | blurred-frame | none: which pixels leave the vehicle."
@@ -140,7 +139,7 @@ def register(app: typer.Typer) -> None:
     def flush(
         api: str = typer.Option(..., help="API base URL."),
         key: str = typer.Option(os.environ.get("POTHOLE_EDGE_KEY", ""), help="Vehicle API key."),
-        queue: Path = typer.Option(DEFAULT_QUEUE, help="Outbox SQLite file."),
+        queue: Path = typer.Option(default_queue, help="Outbox SQLite file."),
         timeout_s: float = typer.Option(60.0, help="Give up (items stay queued) after this long."),
     ) -> None:
         """Send what the outbox still holds (after a reboot or a long outage)."""
@@ -159,7 +158,7 @@ def register(app: typer.Typer) -> None:
             raise SystemExit(1)
 
     @edge.command("status")
-    def status(queue: Path = typer.Option(DEFAULT_QUEUE, help="Outbox SQLite file.")) -> None:
+    def status(queue: Path = typer.Option(default_queue, help="Outbox SQLite file.")) -> None:
         """Pending items, bytes on disk and the counters (evictions, rejections, retries)."""
         from detector.edge.outbox import Outbox
 
