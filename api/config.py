@@ -28,6 +28,7 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
     max_batch_bytes: int = Field(default=64 * 1024 * 1024, gt=0)  # a sightings batch with crops, a pass
     max_crop_bytes: int = Field(default=512 * 1024, gt=0)
+    ingest_concurrency: int | None = Field(default=None, ge=1, le=64)  # batches at once; None: 2 SQLite, 8 PG
     max_batch_items: int = Field(default=500, ge=1)
     max_future_s: float = Field(default=300.0, ge=0)
 

@@ -50,6 +50,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA cache_size=-32000")  # 32 MB per connection: a city's index stays in memory
             cursor.close()
 
         # Writers of this process queue on a lock instead of SQLite's busy handler, which sleeps in

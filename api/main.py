@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -59,6 +60,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.migrate_on_start == "create_all":
             SQLModel.metadata.create_all(engine)
         app.state.engine = engine
+        slots = settings.ingest_concurrency or (2 if engine.dialect.name == "sqlite" else 8)
+        app.state.ingest_slots = threading.BoundedSemaphore(slots)
         if settings.bootstrap_admin_key:
             with Session(engine) as session:
                 ensure_key(session, role="admin", name="bootstrap-admin", key=settings.bootstrap_admin_key)

@@ -93,7 +93,8 @@ def post_sightings(batch: SightingBatchIn, request: Request, principal: Ingester
         )
         for item, crop in zip(batch.items, crops, strict=True)
     ]
-    results = ingest_batch(engine, drafts, camera, settings, hooks, now)
+    with request.app.state.ingest_slots:  # a few batches at a time: more threads only fight over the GIL
+        results = ingest_batch(engine, drafts, camera, settings, hooks, now)
     return {"results": results}
 
 
