@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.auth.deps import Ingester, check_vehicle
 from api.config import Settings
-from api.errors import InvalidInputError, UnavailableError
+from api.errors import InvalidInputError, PayloadTooLargeError, UnavailableError
 from api.geo import GpsFix
 from api.ingest.frames import find_frame, replay, run_detector, store_frame
 from api.ingest.images import JPEG_MAGIC, decode_image
@@ -146,8 +146,6 @@ async def post_frame(
         return earlier
     data = await image.read()
     if len(data) > settings.max_upload_bytes:
-        from api.errors import PayloadTooLargeError
-
         raise PayloadTooLargeError(f"image: {len(data)} bytes exceeds {settings.max_upload_bytes}")
     frame_image = decode_image(data, "image")
     detector = request.app.state.detector

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import JSONResponse
 
 from api.auth.deps import Staff
 from api.db import SessionDep
@@ -65,8 +66,6 @@ def list_potholes_geojson(
                 "href": str(request.url.replace_query_params(**params)),
             }
         )
-    from fastapi.responses import JSONResponse
-
     return JSONResponse(body, media_type="application/geo+json")
 
 
