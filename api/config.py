@@ -43,6 +43,8 @@ class Settings(BaseSettings):
     confirm_passes: int = Field(default=2, ge=1)
     confirm_confidence: float = Field(default=0.85, ge=0, le=1)
     pass_gap_s: float = Field(default=1800.0, gt=0)
+    # a pass's GPS bias is estimated from its sightings this close in time (GNSS bias drifts over minutes)
+    pass_bias_window_s: float = Field(default=30.0, ge=0, le=600)
 
     # repair verification: a pass track within this distance of a repaired pothole verifies it
     verify_radius_m: float = Field(default=10.0, gt=0, le=100)

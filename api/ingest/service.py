@@ -24,17 +24,23 @@ from api.ingest.placement import Draft, Hooks, Placed, lock_keys, place
 from api.potholes.dedup import (
     Estimate,
     NearbyPothole,
+    Observation,
     first_estimate,
     is_confirmed,
     match_pothole,
-    merge_estimate,
+    merge_pass,
+    own_pass_records,
+    pass_bias_m,
+    pass_observation,
 )
 from api.potholes.repository import (
     find_sighting,
     insert_pothole,
     insert_sighting,
     nearby_rows,
-    pass_seen,
+    pass_neighbours,
+    pass_sightings,
+    records_around,
     update_pothole,
 )
 from api.potholes.tables import Pothole, PotholeStatus, Sighting
@@ -57,12 +63,24 @@ def apply_placed(
     draft, geo = placed.draft, placed.geo
     point = LatLon(geo.lat, geo.lon)
     nearby = {r.id: r for r in nearby_rows(session, point, settings.max_join_radius_m, settings.grid_cell_m)}
+    bias_en_m = None
+    if nearby and settings.pass_bias_window_s > 0:
+        neighbours = pass_neighbours(session, draft.pass_key, draft.captured_at, settings.pass_bias_window_s)
+        records = records_around(
+            session, own_pass_records(neighbours), settings.max_join_radius_m, settings.grid_cell_m
+        )
+        bias_en_m = pass_bias_m(
+            neighbours,
+            [NearbyPothole(i, LatLon(lat, lon), 0.0) for i, lat, lon in records],
+            max_radius_m=settings.max_join_radius_m,
+        )
     match_id = match_pothole(
         point,
         geo.uncertainty_m,
         [NearbyPothole(i, LatLon(r.lat, r.lon), r.uncertainty_m) for i, r in nearby.items()],
         min_radius_m=settings.dedup_radius_m,
         max_radius_m=settings.max_join_radius_m,
+        pass_bias_en_m=bias_en_m,
     )
     if match_id is None:
         est = first_estimate(geo.lat, geo.lon, geo.uncertainty_m, geo.width_m, geo.length_m)
@@ -81,12 +99,13 @@ def apply_placed(
     else:
         row = nearby[match_id]
         pothole_id, status = match_id, row.status
-        new_pass = not pass_seen(session, pothole_id, draft.pass_key)
+        earlier = pass_sightings(session, pothole_id, draft.pass_key)
         current = Estimate(
             row.lat, row.lon, row.weight_sum, row.min_uncertainty_m, row.width_m, row.length_m, row.pass_count
         )
-        est = merge_estimate(
-            current, geo.lat, geo.lon, geo.uncertainty_m, geo.width_m, geo.length_m, new_pass=new_pass
+        this = Observation(geo.lat, geo.lon, geo.uncertainty_m, geo.width_m, geo.length_m)
+        est = merge_pass(
+            current, pass_observation(earlier) if earlier else None, pass_observation([*earlier, this])
         )
         sightings, max_confidence = row.sighting_count + 1, max(row.max_confidence, draft.confidence)
         update_pothole(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Row, func, insert, update
@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from api.errors import NotFoundError
 from api.geo import LatLon
 from api.geo.grid import GridCell, cell_ranges
-from api.potholes.dedup import Estimate
+from api.potholes.dedup import Estimate, Observation, PassSighting
 from api.potholes.tables import Pothole, Sighting
 
 
@@ -155,6 +155,58 @@ def pass_seen(session: Session, pothole_id: int, pass_key: str) -> bool:
         select(Sighting.id).where(Sighting.pothole_id == pothole_id, Sighting.pass_key == pass_key).limit(1)
     )
     return session.exec(query).first() is not None
+
+
+def pass_sightings(session: Session, pothole_id: int, pass_key: str) -> list[Observation]:
+    """This pass's earlier sightings of the pothole (index `ix_sighting_pothole_pass`)."""
+    query = select(
+        Sighting.lat, Sighting.lon, Sighting.uncertainty_m, Sighting.width_m, Sighting.length_m
+    ).where(Sighting.pothole_id == pothole_id, Sighting.pass_key == pass_key)
+    return [Observation(*row) for row in session.exec(query).all()]
+
+
+def pass_neighbours(
+    session: Session, pass_key: str, captured_at: datetime, window_s: float
+) -> list[PassSighting]:
+    """The pass's sightings within +-window_s, with their records (to estimate the pass's bias)."""
+    window = timedelta(seconds=window_s)
+    query = (
+        select(
+            Sighting.pothole_id,
+            Sighting.lat,
+            Sighting.lon,
+            Sighting.uncertainty_m,
+            Sighting.width_m,
+            Sighting.length_m,
+            Pothole.lat,
+            Pothole.lon,
+            Pothole.weight_sum,
+        )
+        .join(Pothole, col(Pothole.id) == col(Sighting.pothole_id))
+        .where(
+            Sighting.pass_key == pass_key,
+            col(Sighting.captured_at).between(captured_at - window, captured_at + window),
+        )
+    )
+    return [
+        PassSighting(int(r[0]), Observation(r[1], r[2], r[3], r[4], r[5]), r[6], r[7], r[8])
+        for r in session.exec(query).all()
+    ]
+
+
+def records_around(
+    session: Session, points: Sequence[LatLon], radius_m: float, cell_m: float
+) -> list[tuple[int, float, float]]:
+    """(id, lat, lon) of the open records within radius_m of any of the points (grid cells, one query)."""
+    if not points:
+        return []
+    ranges = [cell_ranges(p, radius_m, cell_m) for p in points]
+    query = select(Pothole.id, Pothole.lat, Pothole.lon).where(
+        col(Pothole.cell_y).between(min(r[0] for r in ranges), max(r[1] for r in ranges)),
+        col(Pothole.cell_x).between(min(r[2] for r in ranges), max(r[3] for r in ranges)),
+        col(Pothole.verified_at).is_(None),
+    )
+    return [(int(r[0]), float(r[1]), float(r[2])) for r in session.exec(query).all()]
 
 
 def sightings_of(session: Session, pothole_id: int, limit: int = 200) -> Sequence[Sighting]:

@@ -31,7 +31,7 @@ class Pothole(SQLModel, table=True):
     status: str = Field(default=PotholeStatus.CANDIDATE, max_length=16, index=True)
     uncertainty_m: float
     min_uncertainty_m: float
-    weight_sum: float  # sum of 1 / uncertainty^2 over the sightings: the weighted mean's denominator
+    weight_sum: float  # sum of 1 / u^2 over the PASSES (one observation each): the mean's denominator
     width_m: float
     length_m: float
     sighting_count: int = 0
@@ -63,7 +63,10 @@ class Frame(SQLModel, table=True):
 
 class Sighting(SQLModel, table=True):
     __tablename__ = "sighting"
-    __table_args__ = (Index("ix_sighting_pothole_pass", "pothole_id", "pass_key"),)
+    __table_args__ = (
+        Index("ix_sighting_pothole_pass", "pothole_id", "pass_key"),
+        Index("ix_sighting_pass_time", "pass_key", "captured_at"),  # the pass's bias from its neighbours
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     client_id: str = Field(max_length=160, unique=True)

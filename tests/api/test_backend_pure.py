@@ -8,11 +8,24 @@ import random
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from api.crews.route import plan_route, route_length_m
 from api.geo import LatLon, offset_latlon
 from api.geo.distance import to_local_m
-from api.potholes.dedup import NearbyPothole, first_estimate, is_confirmed, match_pothole, merge_estimate
+from api.potholes.dedup import (
+    Estimate,
+    NearbyPothole,
+    Observation,
+    PassSighting,
+    first_estimate,
+    is_confirmed,
+    match_pothole,
+    merge_pass,
+    pass_bias_m,
+    pass_observation,
+)
 from api.workorders.priority import PotholeFacts, default_prioritiser, normalise
 
 ORIGIN = LatLon(37.2, 126.83)
@@ -38,15 +51,106 @@ def test_match_picks_nearest_within_combined_radius() -> None:
     )
 
 
-def test_merge_is_inverse_variance_weighted_and_passes_bound_the_uncertainty() -> None:
-    a = first_estimate(37.0, 127.0, 1.0, 0.4, 0.3)
-    b = merge_estimate(a, 37.0001, 127.0, 2.0, 0.8, 0.3, new_pass=False)
-    assert b.lat == pytest.approx(37.0 + 0.0001 * (0.25 / 1.25))
-    assert b.width_m == pytest.approx((0.4 * 1 + 0.8 * 0.25) / 1.25)
-    assert b.uncertainty_m == pytest.approx(1.0)  # same pass: correlated GPS error does not average out
-    c = merge_estimate(b, 37.0, 127.0, 1.0, 0.4, 0.3, new_pass=True)
-    assert c.passes == 2 and c.uncertainty_m == pytest.approx(1 / math.sqrt(2), rel=0.01)
-    assert a.weight_sum == 1.0  # inputs never mutated
+def _merge_all(passes: list[list[Observation]]) -> Estimate:
+    """Feed sightings one by one, pass after pass, as ingest does (this pass's earlier ones re-read)."""
+    first = passes[0][0]
+    est = first_estimate(first.lat, first.lon, first.uncertainty_m, first.width_m, first.length_m)
+    for p, sightings in enumerate(passes):
+        for k, sighting in enumerate(sightings):
+            if p == 0 and k == 0:
+                continue
+            earlier = sightings[:k]
+            before = pass_observation(earlier) if earlier else None
+            est = merge_pass(est, before, pass_observation([*earlier, sighting]))
+    return est
+
+
+def test_merge_weights_passes_not_sightings() -> None:
+    a = Observation(37.0, 127.0, 2.0, 0.4, 0.3)
+    # pass 1: three sightings at one place; pass 2: one sighting 0.0001 deg north, same uncertainty
+    est = _merge_all([[a, a, a], [Observation(37.0001, 127.0, 2.0, 0.8, 0.3)]])
+    assert est.passes == 2
+    assert est.lat == pytest.approx(37.00005)  # half way: each pass is ONE observation
+    assert est.width_m == pytest.approx(0.6)
+    assert est.uncertainty_m == pytest.approx(2.0 / math.sqrt(2))  # shrinks with passes only
+    one_pass = _merge_all([[a] * 10])
+    assert one_pass.uncertainty_m == pytest.approx(2.0) and one_pass.passes == 1  # not 2 / sqrt(10)
+
+
+def test_merge_is_inverse_variance_weighted_across_passes() -> None:
+    est = _merge_all(
+        [[Observation(37.0, 127.0, 1.0, 0.4, 0.3)], [Observation(37.0001, 127.0, 2.0, 0.8, 0.3)]]
+    )
+    assert est.lat == pytest.approx(37.0 + 0.0001 * (0.25 / 1.25))
+    assert est.width_m == pytest.approx((0.4 * 1 + 0.8 * 0.25) / 1.25)
+    assert est.uncertainty_m == pytest.approx(1 / math.sqrt(1.25))
+    assert est.min_uncertainty_m == 1.0
+
+
+def test_pass_observation_keeps_the_best_uncertainty() -> None:
+    obs = pass_observation(
+        [Observation(37.0, 127.0, 1.0, 1.0, 1.0), Observation(37.0, 127.0001, 3.0, 1.0, 1.0)]
+    )
+    assert obs.uncertainty_m == 1.0  # not 1 / sqrt(1 + 1/9): the sightings share the pass's bias
+    assert obs.lon == pytest.approx(127.0 + 0.0001 * (1 / 9) / (1 + 1 / 9))
+    with pytest.raises(ValueError):
+        pass_observation([])
+
+
+_obs = st.builds(
+    Observation,
+    lat=st.floats(37.0, 37.001),
+    lon=st.floats(127.0, 127.001),
+    uncertainty_m=st.floats(0.5, 20.0),
+    width_m=st.floats(0.1, 2.0),
+    length_m=st.floats(0.1, 2.0),
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(_obs, min_size=1, max_size=5), min_size=1, max_size=6))
+def test_incremental_merge_equals_the_batch_formula(passes: list[list[Observation]]) -> None:
+    """Whatever the order of arrival, the record is the weighted mean of one observation per pass."""
+    est = _merge_all(passes)
+    per_pass = [pass_observation(p) for p in passes]
+    total = sum(o.weight for o in per_pass)
+    assert est.passes == len(passes)
+    assert est.weight_sum == pytest.approx(total, rel=1e-9)
+    assert est.lat == pytest.approx(sum(o.lat * o.weight for o in per_pass) / total, abs=1e-9)
+    assert est.lon == pytest.approx(sum(o.lon * o.weight for o in per_pass) / total, abs=1e-9)
+    assert est.width_m == pytest.approx(sum(o.width_m * o.weight for o in per_pass) / total, abs=1e-9)
+    assert est.uncertainty_m == pytest.approx(1 / math.sqrt(total), rel=1e-9)
+    # more sightings in a pass never shrink the uncertainty below that pass's best sighting's
+    assert est.uncertainty_m >= min(o.uncertainty_m for o in per_pass) / math.sqrt(len(passes)) - 1e-9
+
+
+def test_pass_bias_comes_from_records_built_by_other_passes() -> None:
+    record = LatLon(37.2, 126.83)
+    # the record holds weight 3, one of it this pass's (u = 1 m), and this pass saw it 4 m east of the
+    # record: without this pass's share the record lies 4 * 3/2 = 6 m west of the sighting
+    seen = offset_latlon(record, 0.0, 4.0, 0.0)
+    row = PassSighting(1, Observation(seen.lat, seen.lon, 1.0, 0.5, 0.5), record.lat, record.lon, 3.0)
+    bias = pass_bias_m([row])
+    assert bias is not None
+    assert bias[0] == pytest.approx(6.0, rel=1e-3) and bias[1] == pytest.approx(0.0, abs=1e-3)
+    # a record made by this pass alone says nothing about the bias
+    alone = PassSighting(2, Observation(seen.lat, seen.lon, 1.0, 0.5, 0.5), seen.lat, seen.lon, 1.0)
+    assert pass_bias_m([alone]) is None
+    assert pass_bias_m([]) is None
+
+
+def test_bias_corrected_gate_joins_a_pass_with_a_large_shared_bias() -> None:
+    known = NearbyPothole(7, ORIGIN, 1.8)  # a record averaged over several passes
+    sighting = offset_latlon(ORIGIN, 0.0, 6.5, 0.0)  # this pass's GPS is 6.5 m east: outside the gate
+    assert match_pothole(sighting, 5.0, [known], min_radius_m=5, max_radius_m=12) is None
+    assert (
+        match_pothole(sighting, 5.0, [known], min_radius_m=5, max_radius_m=12, pass_bias_en_m=(6.0, 0.2)) == 7
+    )
+    # the correction only helps the hypothesis it supports: a bias the other way does not pull it in
+    assert (
+        match_pothole(sighting, 5.0, [known], min_radius_m=5, max_radius_m=12, pass_bias_en_m=(-6.0, 0.0))
+        is None
+    )
 
 
 @pytest.mark.parametrize(("passes", "conf", "expected"), [(1, 0.5, False), (2, 0.5, True), (1, 0.9, True)])
