@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
 import onnxruntime as ort
 
@@ -20,7 +21,7 @@ from detector.errors import ModelLoadError
 from detector.metadata import read_model_info
 from detector.postprocess import Decoded, postprocess
 from detector.preprocess import Letterbox, letterbox, letterbox_geometry, to_tensor
-from detector.tiling import Window, merge_windows, plan_windows
+from detector.tiling import Window, merge_windows, plan_windows, tiling_scale
 from detector.types import Detection, InferenceSettings, ModelInfo
 from detector.weights import current_weights_path
 
@@ -178,12 +179,31 @@ class OnnxDetector:
         return [r for r in results if r is not None]
 
     # --- internals --------------------------------------------------------------------------------------
-    def _detect_windows(self, image_bgr: np.ndarray) -> Decoded:
+    def window_detections(
+        self, image_bgr: np.ndarray, *, settings: InferenceSettings | None = None
+    ) -> tuple[list[Window], list[Decoded]]:
+        """Windows of one frame and each window's boxes in original-frame pixels, not yet merged.
+
+        Training's evaluation sweeps thresholds over this same stage, so it scores what the service runs.
+        """
         _check_image(image_bgr)
-        settings = self._info.settings
-        windows = plan_windows(image_bgr.shape[:2], settings)
+        s = settings or self._info.settings
+        scale = tiling_scale(image_bgr.shape[:2], s)
+        if scale != 1.0:
+            height, width = image_bgr.shape[:2]
+            size_wh = (max(1, round(width * scale)), max(1, round(height * scale)))
+            image_bgr = cv2.resize(image_bgr, size_wh, interpolation=cv2.INTER_AREA)
+        windows = plan_windows(image_bgr.shape[:2], s)
         crops = [image_bgr[w.y0_px : w.y1_px, w.x0_px : w.x1_px] for w in windows]
-        per_window = [_shift(d, w) for d, w in zip(self.infer_arrays(crops), windows, strict=True)]
+        decoded = self.infer_arrays(crops, settings=s)
+        per_window = [_shift(d, w) for d, w in zip(decoded, windows, strict=True)]
+        if scale != 1.0:
+            per_window = [(xyxy / np.float32(scale), scores, ids) for xyxy, scores, ids in per_window]
+        return windows, per_window
+
+    def _detect_windows(self, image_bgr: np.ndarray) -> Decoded:
+        settings = self._info.settings
+        windows, per_window = self.window_detections(image_bgr)
         if len(windows) == 1:
             return per_window[0]
         return merge_windows(per_window, windows, iou=settings.iou, max_det=settings.max_det)

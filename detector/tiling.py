@@ -19,15 +19,18 @@ from detector.types import InferenceSettings
 
 __all__ = [
     "IOS_MERGE",
+    "MIN_SCORE_RATIO",
     "SIZE_SLACK",
     "Window",
     "merge_windows",
     "plan_windows",
     "roi_window_px",
     "tile_starts",
+    "tiling_scale",
 ]
 
 SIZE_SLACK = 0.1
+MIN_SCORE_RATIO = 0.3  # a box below this share of a group head's confidence never joins it
 IOS_MERGE = 0.6  # intersection / smaller-box area above which boxes from different windows are one pothole
 
 
@@ -64,10 +67,20 @@ def tile_starts(length_px: int, tile_px: int, overlap_frac: float) -> list[int]:
     return [round(i * (length_px - tile_px) / (count - 1)) for i in range(count)]
 
 
+def tiling_scale(frame_hw: tuple[int, int], settings: InferenceSettings) -> float:
+    """Factor a frame is resized by before its windows are planned (1.0: native resolution)."""
+    limit = settings.tile_frame_long_side_px
+    if settings.tile_px is None or limit is None or max(frame_hw) <= limit:
+        return 1.0
+    return limit / max(frame_hw)
+
+
 def plan_windows(frame_hw: tuple[int, int], settings: InferenceSettings) -> list[Window]:
     """Windows for one frame: tiles over the ROI (+ the ROI itself if `full_frame_pass`), or the ROI."""
     roi = roi_window_px(frame_hw, settings.roi_xyxy_frac)
     if settings.tile_px is None:
+        return [roi]
+    if settings.tile_min_long_side_px is not None and max(frame_hw) < settings.tile_min_long_side_px:
         return [roi]
     roi_w, roi_h = roi.x1_px - roi.x0_px, roi.y1_px - roi.y0_px
     # A side at most SIZE_SLACK longer than a tile gets one stretched tile, not a second, nearly-equal one.
@@ -93,10 +106,12 @@ def merge_windows(
 ) -> Decoded:
     """Per-window detections in frame pixels -> one set, best first.
 
-    First boxes from different windows whose intersection covers >= `ios_threshold` of the smaller one are
-    fused (union box, best confidence): seam-cut halves and tile-vs-full duplicates. IoU alone misses
-    those, and plain NMS would keep one half and drop the other. Then class-aware NMS removes what is
-    left of ordinary overlaps.
+    First, greedily by confidence, each box absorbs at most one box from every *other* window whose
+    intersection covers >= `ios_threshold` of the smaller of the two (union box, best confidence):
+    seam-cut halves and tile-vs-full duplicates. IoU alone misses those, and plain NMS would keep one half
+    and drop the other. Matching against the head box only (never the growing union) and one box per
+    window keeps weak boxes from chaining into frame-sized ones, or a big box swallowing two potholes.
+    Then class-aware NMS removes what is left of ordinary overlaps.
     """
     if len(per_window) != len(windows):
         raise ValueError(f"per_window has {len(per_window)} entries for {len(windows)} windows")
@@ -108,47 +123,57 @@ def merge_windows(
     class_ids = np.concatenate([d[2] for d in per_window]).astype(np.int64, copy=False)
     origin = np.repeat(np.arange(len(per_window)), sizes)
     fused_xyxy, fused_scores, fused_ids = _fuse(
-        xyxy, scores, class_ids, _ios_groups(xyxy, class_ids, origin, ios_threshold)
+        xyxy, scores, class_ids, _greedy_groups(xyxy, scores, class_ids, origin, ios_threshold)
     )
     keep = class_aware_keep(fused_xyxy, fused_scores, fused_ids, iou, max_det)
     return fused_xyxy[keep], fused_scores[keep], fused_ids[keep]
 
 
-def _ios_groups(
-    xyxy: np.ndarray, class_ids: np.ndarray, origin: np.ndarray, threshold: float, block: int = 256
+def _greedy_groups(
+    xyxy: np.ndarray,
+    scores: np.ndarray,
+    class_ids: np.ndarray,
+    origin: np.ndarray,
+    threshold: float,
+    min_score_ratio: float = MIN_SCORE_RATIO,
 ) -> np.ndarray:
-    """Union-find label per box: same class, different window, intersection/smaller area >= threshold.
+    """Group label per box (the index of its head), heads taken in confidence order.
 
-    Computed in row blocks so thousands of low-confidence boxes (evaluation runs) stay within memory.
+    A group grows from its head by absorbing, round after round, the best-covered box of each window it
+    does not yet hold, measured against the group's current union. Only boxes at least `min_score_ratio`
+    as confident as the head may join, so a weak, frame-sized box never swallows a confident pothole,
+    and one box per window bounds how far any group can grow.
     """
-    n = len(xyxy)
-    parent = np.arange(n)
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = int(parent[i])
-        return i
-
-    x1, y1, x2, y2 = (xyxy[:, k].astype(np.float64) for k in range(4))
-    area = (x2 - x1) * (y2 - y1)
-    for start in range(0, n, block):
-        rows = slice(start, min(start + block, n))
-        iw = np.clip(np.minimum(x2[rows, None], x2[None]) - np.maximum(x1[rows, None], x1[None]), 0, None)
-        ih = np.clip(np.minimum(y2[rows, None], y2[None]) - np.maximum(y1[rows, None], y1[None]), 0, None)
-        smaller = np.minimum(area[rows, None], area[None])
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ios = np.where(smaller > 0, iw * ih / smaller, 0.0)
-        linked = (
-            (ios >= threshold)
-            & (class_ids[rows, None] == class_ids[None])
-            & (origin[rows, None] != origin[None])
-        )
-        for i, j in zip(*np.nonzero(linked), strict=True):
-            root_i, root_j = find(int(i) + start), find(int(j))
-            if root_i != root_j:
-                parent[max(root_i, root_j)] = min(root_i, root_j)
-    return np.array([find(i) for i in range(n)], dtype=np.int64)
+    group = np.full(len(xyxy), -1, dtype=np.int64)
+    area_of = (xyxy[:, 2] - xyxy[:, 0]).astype(np.float64) * (xyxy[:, 3] - xyxy[:, 1])
+    for head in np.argsort(-scores, kind="stable"):
+        if group[head] >= 0:
+            continue
+        group[head] = head
+        union = xyxy[head].astype(np.float64)
+        held = {int(origin[head])}
+        eligible = (class_ids == class_ids[head]) & (scores >= min_score_ratio * scores[head])
+        while True:
+            free = np.flatnonzero(eligible & (group < 0) & ~np.isin(origin, list(held)))
+            if free.size == 0:
+                break
+            iw = np.clip(np.minimum(union[2], xyxy[free, 2]) - np.maximum(union[0], xyxy[free, 0]), 0, None)
+            ih = np.clip(np.minimum(union[3], xyxy[free, 3]) - np.maximum(union[1], xyxy[free, 1]), 0, None)
+            smaller = np.minimum((union[2] - union[0]) * (union[3] - union[1]), area_of[free])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                ios = np.where(smaller > 0, iw * ih / smaller, 0.0)
+            hit = ios >= threshold
+            if not hit.any():
+                break
+            matched, matched_ios = free[hit], ios[hit]
+            order = np.lexsort((-matched_ios, origin[matched]))  # best match of each window first
+            _, first = np.unique(origin[matched][order], return_index=True)
+            chosen = matched[order][first]
+            group[chosen] = head
+            held.update(int(o) for o in origin[chosen])
+            members = np.flatnonzero(group == head)
+            union = np.array([*xyxy[members, :2].min(axis=0), *xyxy[members, 2:].max(axis=0)], np.float64)
+    return group
 
 
 def _fuse(xyxy: np.ndarray, scores: np.ndarray, class_ids: np.ndarray, groups: np.ndarray) -> Decoded:

@@ -56,6 +56,10 @@ class InferenceSettings:
     `roi_xyxy_frac` is the region of interest as fractions of the frame width/height (x1, y1, x2, y2),
     e.g. (0, 0.3, 1, 1) drops the sky. `tile_px` (square tiles in frame pixels) turns on tiled inference
     with `tile_overlap_frac` overlap; `full_frame_pass` then also runs the whole ROI once, for big potholes.
+    Tiles only pay off at the scale the model was trained on: frames whose long side is below
+    `tile_min_long_side_px` are run whole (a 720 px photo), and frames whose long side exceeds
+    `tile_frame_long_side_px` are first shrunk to it (a 1080p frame to the 1024 px survey scale), which
+    also bounds the number of tiles per frame.
     """
 
     conf: float = 0.25
@@ -65,6 +69,8 @@ class InferenceSettings:
     tile_overlap_frac: float = 0.2
     full_frame_pass: bool = True
     max_det: int = 300
+    tile_min_long_side_px: int | None = None
+    tile_frame_long_side_px: int | None = None
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.conf <= 1.0:
@@ -82,6 +88,10 @@ class InferenceSettings:
             raise ValueError(f"tile_px={self.tile_px} must be at least 32 pixels")
         if not 0.0 <= self.tile_overlap_frac < 1.0:
             raise ValueError(f"tile_overlap_frac={self.tile_overlap_frac} is outside [0, 1)")
+        for name in ("tile_min_long_side_px", "tile_frame_long_side_px"):
+            value = getattr(self, name)
+            if value is not None and value < 32:
+                raise ValueError(f"{name}={value} must be at least 32 pixels")
         if self.max_det < 1:
             raise ValueError(f"max_det={self.max_det} must be at least 1")
 

@@ -30,6 +30,7 @@ __all__ = [
 ]
 
 PARITY_IMAGES = 16
+SURVEY_FRAME_LONG_SIDE_PX = 1024  # the dashcam-like training frames (dnit-rs-es) are 1024x640
 SETTINGS_KEY, MODEL_ID_KEY, TRAINING_KEY = "pothole_settings", "pothole_model_id", "pothole_training"
 
 
@@ -187,6 +188,10 @@ def export_checkpoint(request: ExportRequest, log=print, progress=None) -> Expor
             tile_px=tile_px,
             tile_overlap_frac=request.tile_overlap_frac,
             full_frame_pass=request.full_frame_pass,
+            # the training set's rule (training.data.TilingPlan.should_tile): only frames at least two
+            # tiles long were cut, so smaller photos run whole; bigger frames shrink to the survey scale
+            tile_min_long_side_px=2 * tile_px if tile_px else None,
+            tile_frame_long_side_px=SURVEY_FRAME_LONG_SIDE_PX if tile_px else None,
         )
         sources = [s for p in data_yamls for s in _data_sources(p)]
         training = {

@@ -25,18 +25,8 @@ CONF_GRID = np.round(np.concatenate([[0.001, 0.003, 0.005], np.arange(0.01, 0.96
 
 def windowed_detections(detector, image_bgr: np.ndarray, floor_conf: float):
     """(windows, per-window (xyxy frame px, scores, class_ids) at floor_conf) through detector's stages."""
-    from detector.tiling import plan_windows
-
     settings = detector.settings.with_overrides(conf=floor_conf)
-    windows = plan_windows(image_bgr.shape[:2], settings)
-    crops = [image_bgr[w.y0_px : w.y1_px, w.x0_px : w.x1_px] for w in windows]
-    per_window = []
-    for (xyxy, scores, class_ids), window in zip(
-        detector.infer_arrays(crops, settings=settings), windows, strict=True
-    ):
-        offset = np.array([window.x0_px, window.y0_px] * 2, dtype=np.float32)
-        per_window.append((np.asarray(xyxy, np.float32) + offset, np.asarray(scores), np.asarray(class_ids)))
-    return windows, per_window
+    return detector.window_detections(image_bgr, settings=settings)
 
 
 def _merged_at(per_window, windows, threshold: float, iou: float, max_det: int):

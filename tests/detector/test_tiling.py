@@ -144,3 +144,26 @@ def test_one_pothole_stays_one_box_across_seams(
     assert len(scores) == 1
     np.testing.assert_allclose(xyxy[0], box, atol=1e-3)
     assert scores[0] == max(s for _, piece, _ in per_window for s in piece)
+
+
+def test_weak_boxes_do_not_chain_into_a_frame_sized_box() -> None:
+    """Low-confidence boxes overlapping one another across windows must not fuse transitively."""
+    windows = [Window(0, 0, 640, 640), Window(512, 0, 1152, 640), Window(0, 0, 1920, 1080, "full")]
+    confident = decoded((100, 100, 160, 150, 0.9))
+    weak_chain = decoded(*[(x, 100, x + 120, 150, 0.01) for x in range(150, 600, 90)])
+    huge_weak = decoded((0, 0, 1900, 1000, 0.02))
+    xyxy, scores, _ = merge_windows([confident, weak_chain, huge_weak], windows, iou=0.45, max_det=300)
+    widths = xyxy[:, 2] - xyxy[:, 0]
+    top = int(np.argmax(scores))
+    np.testing.assert_allclose(xyxy[top], [100, 100, 160, 150])  # the pothole kept its own box
+    assert widths.max() <= 1900 and (widths < 400).sum() >= 2
+
+
+def test_small_frames_run_whole_and_large_frames_shrink_before_tiling() -> None:
+    from detector.tiling import tiling_scale
+
+    survey = InferenceSettings(tile_px=416, tile_min_long_side_px=832, tile_frame_long_side_px=1024)
+    assert plan_windows((720, 720), survey) == [Window(0, 0, 720, 720, "full")]
+    assert len(plan_windows((640, 1024), survey)) == 6 + 1  # 3x2 tiles and the full pass
+    assert tiling_scale((1080, 1920), survey) == pytest.approx(1024 / 1920)
+    assert tiling_scale((640, 1024), survey) == 1.0

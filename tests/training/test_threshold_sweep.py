@@ -17,10 +17,13 @@ class FixedDetector:
         self.settings = InferenceSettings(conf=0.25, tile_px=tile_px)
         self._outputs = iter(outputs)
 
-    def infer_arrays(self, crops, settings):
+    def window_detections(self, image_bgr, settings):
+        from detector.tiling import plan_windows
+
         xyxy, scores = next(self._outputs)
         keep = scores >= settings.conf
-        return [(xyxy[keep], scores[keep], np.zeros(int(keep.sum()), np.int64))]
+        windows = plan_windows(image_bgr.shape[:2], settings)
+        return windows, [(xyxy[keep], scores[keep], np.zeros(int(keep.sum()), np.int64))]
 
 
 def _noisy_set(seed: int = 1):
