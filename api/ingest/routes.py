@@ -17,6 +17,7 @@ from api.auth.deps import Ingester, check_vehicle
 from api.config import Settings
 from api.errors import InvalidInputError, PayloadTooLargeError, UnavailableError
 from api.geo import GpsFix
+from api.ingest.fold import fold_pass
 from api.ingest.frames import find_frame, replay, run_detector, store_frame
 from api.ingest.images import JPEG_MAGIC, decode_image
 from api.ingest.passes import record_pass
@@ -177,11 +178,15 @@ async def post_frame(
 )
 def post_pass(pass_in: PassIn, request: Request, response: Response, principal: Ingester) -> dict[str, Any]:
     """Patrol coverage. A pass over a repaired pothole without a detection verifies the repair; send the
-    pass after its sightings."""
+    pass after its sightings: its GPS bias, seen across all of them, also folds the records its first
+    sightings started alone into the known potholes they are."""
     settings: Settings = request.app.state.settings
     check_vehicle(principal, pass_in.vehicle_id)
     _check_time(pass_in.ended_at, "ended_at", settings)
-    answer, created = record_pass(request.app.state.engine, pass_in, settings, utc_now())
+    now = utc_now()
+    # first: what the pass's biased first sightings started alone joins the records it is
+    fold_pass(request.app.state.engine, pass_in, settings, hooks_of(request), now)
+    answer, created = record_pass(request.app.state.engine, pass_in, settings, now)
     response.status_code = 201 if created else 200
     return answer
 

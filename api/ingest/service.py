@@ -66,14 +66,9 @@ def apply_placed(
     bias_en_m = None
     if nearby and settings.pass_bias_window_s > 0:
         neighbours = pass_neighbours(session, draft.pass_key, draft.captured_at, settings.pass_bias_window_s)
-        records = records_around(
-            session, own_pass_records(neighbours), settings.max_join_radius_m, settings.grid_cell_m
-        )
-        bias_en_m = pass_bias_m(
-            neighbours,
-            [NearbyPothole(i, LatLon(lat, lon), 0.0) for i, lat, lon in records],
-            max_radius_m=settings.max_join_radius_m,
-        )
+        places = [LatLon(o.lat, o.lon) for o in own_pass_records(neighbours).values()]
+        records = records_around(session, places, settings.max_join_radius_m, settings.grid_cell_m)
+        bias_en_m = pass_bias_m(neighbours, records, max_radius_m=settings.max_join_radius_m)
     match_id = match_pothole(
         point,
         geo.uncertainty_m,
@@ -163,13 +158,22 @@ def apply_placed(
     if status != PotholeStatus.REJECTED and not stays_candidate:
         pothole = session.get(Pothole, pothole_id, populate_existing=True)
         assert pothole is not None
-        _keep_order_in_step(session, pothole, draft, hooks, now)
+        keep_order_in_step(
+            session,
+            pothole,
+            hooks,
+            now,
+            actor=f"system:ingest/{draft.vehicle_id}",
+            reopen_note=(
+                f"detected again at {draft.captured_at.isoformat()} (confidence {draft.confidence:.2f})"
+            ),
+        )
         session.flush()
     return sighting_id, pothole_id
 
 
-def _keep_order_in_step(
-    session: Session, pothole: Pothole, draft: Draft, hooks: Hooks, now: datetime
+def keep_order_in_step(
+    session: Session, pothole: Pothole, hooks: Hooks, now: datetime, *, actor: str, reopen_note: str
 ) -> None:
     """The pothole is (now) confirmed or awaiting verification: file, reopen or re-score its order."""
     assert pothole.id is not None
@@ -178,7 +182,6 @@ def _keep_order_in_step(
         pothole.context = dict(hooks.enricher(pothole.lat, pothole.lon))  # the refined position
         session.add(pothole)
     order = current_order(session, pothole.id, for_update=True)
-    actor = f"system:ingest/{draft.vehicle_id}"
     if order is None or order.status in (WorkOrderStatus.VERIFIED, WorkOrderStatus.REJECTED):
         file_order(
             session,
@@ -195,7 +198,7 @@ def _keep_order_in_step(
             WorkOrderStatus.REOPENED,
             actor=actor,
             now=now,
-            note=f"detected again at {draft.captured_at.isoformat()} (confidence {draft.confidence:.2f})",
+            note=reopen_note,
         )
     elif order.in_queue:
         rescore(order, pothole, prioritiser=hooks.prioritiser, now=now)

@@ -11,7 +11,10 @@ while passes on different days have independent biases. So
   hypot(sighting, record), clamped to [dedup_radius_m, max_join_radius_m];
 - because the bias is shared, it is also observable: the residuals (sighting minus record) of this
   pass's other sightings, moments earlier, estimate it. A sighting whose bias-corrected position is
-  within the gate joins too, so one pass with a large bias does not duplicate every pothole it sees.
+  within the gate joins too, so one pass with a large bias does not duplicate every pothole it sees;
+- the first sightings of such a pass come before any estimate and start records of their own: when the
+  pass is posted, `plan_folds` gates those records, minus the bias the whole pass shows, against the
+  records of other passes, and the ingest folds them in (`api.ingest.fold`).
 """
 
 from __future__ import annotations
@@ -77,6 +80,15 @@ class PassSighting:
     record_lat: float
     record_lon: float
     record_weight_sum: float
+    captured_at_s: float = 0.0  # POSIX seconds: the bias drifts, so only near neighbours in time count
+
+
+@dataclass(frozen=True, slots=True)
+class Fold:
+    """A record this pass started alone (`source_id`) that is, once the pass's bias is known, `target_id`."""
+
+    source_id: int
+    target_id: int
 
 
 def join_radius_m(
@@ -176,14 +188,14 @@ def _others_weight(group: Sequence[PassSighting], own: Observation) -> float:
     return others if others > OWN_PASS_ONLY * own.weight else 0.0
 
 
-def own_pass_records(rows: Sequence[PassSighting]) -> list[LatLon]:
-    """Where this pass's sightings started records of their own: the places to look for known records."""
-    places = []
-    for group in _by_pothole(rows).values():
+def own_pass_records(rows: Sequence[PassSighting]) -> dict[int, Observation]:
+    """The records this pass's sightings started on their own, with the pass's observation of each."""
+    found = {}
+    for pothole_id, group in _by_pothole(rows).items():
         own = pass_observation([r.sighting for r in group])
         if _others_weight(group, own) == 0.0:
-            places.append(LatLon(own.lat, own.lon))
-    return places
+            found[pothole_id] = own
+    return found
 
 
 def pass_bias_m(
@@ -217,6 +229,46 @@ def pass_bias_m(
     if not residuals:
         return None
     return statistics.median(r[0] for r in residuals), statistics.median(r[1] for r in residuals)
+
+
+def plan_folds(
+    rows: Sequence[PassSighting],
+    records: Sequence[NearbyPothole],
+    *,
+    min_radius_m: float,
+    max_radius_m: float,
+    window_s: float,
+) -> list[Fold]:
+    """At the end of a pass: which records it started alone are known records, seen through its bias.
+
+    The first sightings of a pass with a large GPS bias come before any estimate of that bias and start
+    records of their own. With the whole pass in hand, each such record's position minus the bias (from
+    the pass's sightings within window_s of it) is gated like a sighting against the records of OTHER
+    passes that this pass did not see (a pothole is reported once per pass). Each target takes one."""
+    sources = own_pass_records(rows)
+    seen = {r.pothole_id for r in rows}
+    candidates = [r for r in records if r.id not in seen]
+    times = {pid: max(r.captured_at_s for r in rows if r.pothole_id == pid) for pid in sources}
+    folds: list[Fold] = []
+    taken: set[int] = set()
+    for source_id, own in sorted(sources.items(), key=lambda item: times[item[0]]):
+        t_s = times[source_id]
+        local = [r for r in rows if r.pothole_id != source_id and abs(r.captured_at_s - t_s) <= window_s]
+        bias = pass_bias_m(local, candidates, max_radius_m=max_radius_m)
+        if bias is None:
+            continue
+        free = [c for c in candidates if c.id not in taken]
+        target = match_pothole(
+            offset_latlon(LatLon(own.lat, own.lon), -bias[1], -bias[0], 0.0),
+            own.uncertainty_m,
+            free,
+            min_radius_m=min_radius_m,
+            max_radius_m=max_radius_m,
+        )
+        if target is not None:
+            folds.append(Fold(source_id, target))
+            taken.add(target)
+    return folds
 
 
 def is_confirmed(

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from api.errors import NotFoundError
 from api.geo import LatLon
 from api.geo.grid import GridCell, cell_ranges
-from api.potholes.dedup import Estimate, Observation, PassSighting
+from api.potholes.dedup import Estimate, NearbyPothole, Observation, PassSighting
 from api.potholes.tables import Pothole, Sighting
 
 
@@ -166,10 +166,9 @@ def pass_sightings(session: Session, pothole_id: int, pass_key: str) -> list[Obs
 
 
 def pass_neighbours(
-    session: Session, pass_key: str, captured_at: datetime, window_s: float
+    session: Session, pass_key: str, captured_at: datetime | None = None, window_s: float = 0.0
 ) -> list[PassSighting]:
-    """The pass's sightings within +-window_s, with their records (to estimate the pass's bias)."""
-    window = timedelta(seconds=window_s)
+    """The pass's sightings (within +-window_s of captured_at, or all), with their records' estimates."""
     query = (
         select(
             Sighting.pothole_id,
@@ -181,32 +180,43 @@ def pass_neighbours(
             Pothole.lat,
             Pothole.lon,
             Pothole.weight_sum,
+            Sighting.captured_at,
         )
         .join(Pothole, col(Pothole.id) == col(Sighting.pothole_id))
-        .where(
-            Sighting.pass_key == pass_key,
-            col(Sighting.captured_at).between(captured_at - window, captured_at + window),
-        )
+        .where(Sighting.pass_key == pass_key)
     )
+    if captured_at is not None:
+        window = timedelta(seconds=window_s)
+        query = query.where(col(Sighting.captured_at).between(captured_at - window, captured_at + window))
     return [
-        PassSighting(int(r[0]), Observation(r[1], r[2], r[3], r[4], r[5]), r[6], r[7], r[8])
+        PassSighting(int(r[0]), Observation(r[1], r[2], r[3], r[4], r[5]), r[6], r[7], r[8], r[9].timestamp())
         for r in session.exec(query).all()
     ]
 
 
+def pass_keys_between(session: Session, vehicle_id: str, start: datetime, end: datetime) -> list[str]:
+    """The pass keys of a vehicle's sightings in a time window (a pass posted under another id)."""
+    query = (
+        select(Sighting.pass_key)
+        .where(Sighting.vehicle_id == vehicle_id, col(Sighting.captured_at).between(start, end))
+        .distinct()
+    )
+    return sorted(session.exec(query).all())
+
+
 def records_around(
     session: Session, points: Sequence[LatLon], radius_m: float, cell_m: float
-) -> list[tuple[int, float, float]]:
-    """(id, lat, lon) of the open records within radius_m of any of the points (grid cells, one query)."""
+) -> list[NearbyPothole]:
+    """The open records within radius_m of the points' bounding box (grid cells, one query)."""
     if not points:
         return []
     ranges = [cell_ranges(p, radius_m, cell_m) for p in points]
-    query = select(Pothole.id, Pothole.lat, Pothole.lon).where(
+    query = select(Pothole.id, Pothole.lat, Pothole.lon, Pothole.uncertainty_m).where(
         col(Pothole.cell_y).between(min(r[0] for r in ranges), max(r[1] for r in ranges)),
         col(Pothole.cell_x).between(min(r[2] for r in ranges), max(r[3] for r in ranges)),
         col(Pothole.verified_at).is_(None),
     )
-    return [(int(r[0]), float(r[1]), float(r[2])) for r in session.exec(query).all()]
+    return [NearbyPothole(int(r[0]), LatLon(r[1], r[2]), r[3]) for r in session.exec(query).all()]
 
 
 def sightings_of(session: Session, pothole_id: int, limit: int = 200) -> Sequence[Sighting]:

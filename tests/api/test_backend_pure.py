@@ -16,6 +16,7 @@ from api.geo import LatLon, offset_latlon
 from api.geo.distance import to_local_m
 from api.potholes.dedup import (
     Estimate,
+    Fold,
     NearbyPothole,
     Observation,
     PassSighting,
@@ -25,6 +26,7 @@ from api.potholes.dedup import (
     merge_pass,
     pass_bias_m,
     pass_observation,
+    plan_folds,
 )
 from api.workorders.priority import PotholeFacts, default_prioritiser, normalise
 
@@ -137,6 +139,35 @@ def test_pass_bias_comes_from_records_built_by_other_passes() -> None:
     alone = PassSighting(2, Observation(seen.lat, seen.lon, 1.0, 0.5, 0.5), seen.lat, seen.lon, 1.0)
     assert pass_bias_m([alone]) is None
     assert pass_bias_m([]) is None
+
+
+def _row(pothole_id: int, seen: LatLon, record: LatLon, weight: float, t_s: float) -> PassSighting:
+    return PassSighting(
+        pothole_id, Observation(seen.lat, seen.lon, 1.0, 0.5, 0.5), record.lat, record.lon, weight, t_s
+    )
+
+
+def test_plan_folds_takes_the_bias_from_the_rest_of_the_pass() -> None:
+    spots = [offset_latlon(ORIGIN, 0.0, 30.0 * k, 90.0) for k in range(4)]  # known records, eastbound
+    records = [NearbyPothole(k + 1, spot, 0.8) for k, spot in enumerate(spots)]
+    shifted = [offset_latlon(spot, 0.0, 7.0, 90.0) for spot in spots]  # this pass is 7 m south
+    # the first sighting started record 9 alone; the others joined records 2..4 (weight 1 of 3 theirs)
+    rows = [_row(9, shifted[0], shifted[0], 1.0, 0.0)]
+    for k in (1, 2, 3):
+        record = offset_latlon(spots[k], 0.0, 7.0 / 3.0, 90.0)  # the pass pulled each a third of the way
+        rows.append(_row(k + 1, shifted[k], record, 3.0, 3.0 * k))
+    folds = plan_folds(
+        rows, [*records, NearbyPothole(9, shifted[0], 1.0)], min_radius_m=5, max_radius_m=12, window_s=30
+    )
+    assert folds == [Fold(9, 1)]
+    # the bias drifts: neighbours beyond the window say nothing, and a lone record stays
+    assert plan_folds(rows, records, min_radius_m=5, max_radius_m=12, window_s=1.0) == []
+    # a record seen by this pass is never a target (a pothole is reported once per pass)
+    seen_first = [*rows, _row(1, spots[0], spots[0], 3.0, 1.0)]
+    assert all(
+        f.target_id != 1
+        for f in plan_folds(seen_first, records, min_radius_m=5, max_radius_m=12, window_s=30)
+    )
 
 
 def test_bias_corrected_gate_joins_a_pass_with_a_large_shared_bias() -> None:

@@ -1,0 +1,187 @@
+"""The end of a pass: records that its first, biased sightings started alone are folded into the known
+records they are, once the whole pass shows its GPS bias (see `api.potholes.dedup.plan_folds`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col
+
+from api.config import Settings
+from api.db import begin_write
+from api.geo import LatLon, cell_of, cells_covering
+from api.ingest.placement import Hooks
+from api.ingest.schemas import PassIn
+from api.ingest.service import keep_order_in_step
+from api.potholes.dedup import (
+    Estimate,
+    Fold,
+    is_confirmed,
+    merge_pass,
+    own_pass_records,
+    pass_observation,
+    plan_folds,
+)
+from api.potholes.repository import (
+    pass_keys_between,
+    pass_neighbours,
+    pass_sightings,
+    records_around,
+    update_pothole,
+)
+from api.potholes.tables import Pothole, PotholeStatus, Sighting
+from api.workorders.service import current_order
+from api.workorders.tables import CLOSED_STATUSES, WorkOrder, WorkOrderEvent, WorkOrderStatus
+
+
+def fold_pass(engine: Engine, pass_in: PassIn, settings: Settings, hooks: Hooks, now: datetime) -> list[int]:
+    """The pass's sightings are those with its client_id as pass_id, or else its vehicle's in its time
+    window (whatever pass ids they carry); the ids of the records folded away."""
+    with Session(engine) as session:
+        keys = {pass_in.client_id} | set(
+            pass_keys_between(session, pass_in.vehicle_id, pass_in.started_at, pass_in.ended_at)
+        )
+        session.commit()
+    return [pothole_id for key in sorted(keys) for pothole_id in _fold_key(engine, key, settings, hooks, now)]
+
+
+def _fold_key(engine: Engine, pass_key: str, settings: Settings, hooks: Hooks, now: datetime) -> list[int]:
+    """Plan on a read, then apply under the write locks of every record involved (re-checked there)."""
+    with Session(engine, expire_on_commit=False) as session:
+        rows = pass_neighbours(session, pass_key)
+        sources = own_pass_records(rows)
+        places = [LatLon(o.lat, o.lon) for o in sources.values()]
+        records = records_around(session, places, settings.max_join_radius_m, settings.grid_cell_m)
+        folds = plan_folds(
+            rows,
+            records,
+            min_radius_m=settings.dedup_radius_m,
+            max_radius_m=settings.max_join_radius_m,
+            window_s=settings.pass_bias_window_s,
+        )
+        session.commit()
+        if not folds:
+            return []
+        where = {r.id: r.position for r in records}
+        keys = [
+            c.lock_key()
+            for f in folds
+            for pothole_id in (f.source_id, f.target_id)
+            for c in cells_covering(where[pothole_id], settings.max_join_radius_m, settings.grid_cell_m)
+        ]
+        try:
+            begin_write(session, keys)
+            folded = [f.source_id for f in folds if _apply(session, f, pass_key, settings, hooks, now)]
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+    return folded
+
+
+def _apply(
+    session: Session, fold: Fold, pass_key: str, settings: Settings, hooks: Hooks, now: datetime
+) -> bool:
+    """Move the source's sightings to the target as one more pass; False (nothing done) when the source
+    is no longer a fresh candidate of this pass alone, or the target has been seen by this pass since."""
+    source = session.get(Pothole, fold.source_id, populate_existing=True)
+    target = session.get(Pothole, fold.target_id, populate_existing=True)
+    if source is None or target is None or target.verified_at is not None:
+        return False
+    moved = pass_sightings(session, fold.source_id, pass_key)
+    order = current_order(session, fold.source_id, for_update=True)
+    if (
+        source.status not in (PotholeStatus.CANDIDATE, PotholeStatus.CONFIRMED)
+        or source.pass_count != 1
+        or len(moved) != source.sighting_count
+        or (source.context or {}).get("citizen_reports")
+        or (order is not None and (order.status != WorkOrderStatus.OPEN or order.assignee is not None))
+        or (order is not None and target.status == PotholeStatus.REJECTED)
+        or pass_sightings(session, fold.target_id, pass_key)
+    ):
+        return False  # no longer this pass's alone, or a person has acted on its order
+    current = Estimate(
+        target.lat,
+        target.lon,
+        target.weight_sum,
+        target.min_uncertainty_m,
+        target.width_m,
+        target.length_m,
+        target.pass_count,
+    )
+    est = merge_pass(current, None, pass_observation(moved))
+    session.execute(
+        update(Sighting)
+        .where(col(Sighting.pothole_id) == fold.source_id)
+        .values(pothole_id=fold.target_id, negative=target.status == PotholeStatus.REJECTED)
+    )
+    max_confidence = max(target.max_confidence, source.max_confidence)
+    sightings = target.sighting_count + source.sighting_count
+    first_seen, last_seen = min(target.first_seen, source.first_seen), max(target.last_seen, source.last_seen)
+    if order is not None:
+        _hand_over(session, order, fold, pass_key, now)
+    session.expunge(source)
+    session.execute(delete(Pothole).where(col(Pothole.id) == fold.source_id))
+    update_pothole(
+        session,
+        fold.target_id,
+        est,
+        cell_of(LatLon(est.lat, est.lon), settings.grid_cell_m),
+        sightings=sightings,
+        max_confidence=max_confidence,
+        first_seen=first_seen,
+        last_seen=last_seen,
+        now=now,
+    )
+    pothole = session.get(Pothole, fold.target_id, populate_existing=True)
+    assert pothole is not None
+    stays_candidate = pothole.status == PotholeStatus.CANDIDATE and not is_confirmed(
+        est.passes,
+        max_confidence,
+        confirm_passes=settings.confirm_passes,
+        confirm_confidence=settings.confirm_confidence,
+    )
+    if pothole.status != PotholeStatus.REJECTED and not stays_candidate:
+        keep_order_in_step(
+            session,
+            pothole,
+            hooks,
+            now,
+            actor=f"system:pass/{pass_key}",
+            reopen_note=f"detected again by pass {pass_key} (its GPS bias taken out)",
+        )
+    session.flush()
+    return True
+
+
+def _hand_over(session: Session, order: WorkOrder, fold: Fold, pass_key: str, now: datetime) -> None:
+    """The source's order (filed by the system moments ago, untouched by anyone) follows its sightings:
+    it becomes the target's order when the target has no active one; otherwise it is merged into the
+    target's active order, whose history records it (every reader takes a pothole's latest order, so a
+    closed duplicate must not outlive the fold)."""
+    active = current_order(session, fold.target_id, for_update=True)
+    why = f"pothole {fold.source_id} is pothole {fold.target_id} seen through pass {pass_key}'s GPS bias"
+    actor = f"system:pass/{pass_key}"
+    if active is None or active.status in CLOSED_STATUSES:
+        order.pothole_id, order.updated_at = fold.target_id, now
+        session.add(order)
+        kept, note = order, f"moved: {why}"
+    else:
+        session.execute(delete(WorkOrderEvent).where(col(WorkOrderEvent.work_order_id) == order.id))
+        session.expunge(order)
+        session.execute(delete(WorkOrder).where(col(WorkOrder.id) == order.id))
+        kept, note = active, f"merged work order {order.id} (filed {order.created_at.isoformat()}): {why}"
+    assert kept.id is not None
+    session.add(
+        WorkOrderEvent(
+            work_order_id=kept.id,
+            at=now,
+            actor=actor,
+            from_status=kept.status,
+            to_status=kept.status,
+            note=note,
+        )
+    )
+    session.flush()
