@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 
 from api.auth.deps import Staff
 from api.auth.tables import Role
@@ -11,7 +11,7 @@ from api.errors import ForbiddenError
 from api.potholes.tables import Pothole
 from api.types import utc_now
 from api.workorders.schemas import EventPublic, WorkOrderPatch, WorkOrderPublic, event_public, order_public
-from api.workorders.service import get_order_or_raise, history, transition
+from api.workorders.service import event_photo, get_order_or_raise, history, transition
 from api.workorders.tables import WorkOrderStatus
 
 router = APIRouter(prefix="/v1/work-orders", tags=["work orders"])
@@ -45,7 +45,8 @@ def patch_work_order(
     work_order_id: int, change: WorkOrderPatch, session: SessionDep, principal: Staff
 ) -> WorkOrderPublic:
     """Crews move their own orders (in_progress, repaired, rejected = not a pothole); managers any.
-    `repaired` waits for a later patrol pass to verify it."""
+    `repaired` waits for a later patrol pass to verify it. A `photo_jpeg_b64` (the repair) is kept with
+    the change's history event and served at its `photo_url`."""
     begin_write(session)
     order = get_order_or_raise(session, work_order_id, for_update=True)
     if principal.role == Role.CREW:
@@ -61,7 +62,14 @@ def patch_work_order(
             )
     actor = f"{principal.role}:{principal.name}"
     transition(
-        session, order, change.status, actor=actor, now=utc_now(), note=change.note, assignee=change.assignee
+        session,
+        order,
+        change.status,
+        actor=actor,
+        now=utc_now(),
+        note=change.note,
+        assignee=change.assignee,
+        photo=change.photo(),
     )
     session.commit()
     pothole = session.get(Pothole, order.pothole_id)
@@ -72,3 +80,14 @@ def patch_work_order(
 def get_work_order_history(work_order_id: int, session: SessionDep, principal: Staff) -> list[EventPublic]:
     get_order_or_raise(session, work_order_id)
     return [event_public(e) for e in history(session, work_order_id)]
+
+
+@router.get(
+    "/{work_order_id}/history/{event_id}/photo",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}, 404: {}},
+)
+def get_event_photo(work_order_id: int, event_id: int, session: SessionDep, principal: Staff) -> Response:
+    """The photo sent with one change (staff keys only, like the sighting crops)."""
+    data, media_type = event_photo(session, work_order_id, event_id)
+    return Response(data, media_type=media_type, headers={"Cache-Control": "private, max-age=3600"})

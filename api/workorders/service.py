@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from api.errors import InvalidInputError, NotFoundError, TransitionError
@@ -101,6 +102,7 @@ def _log(
     to_status: str,
     note: str | None,
     at: datetime,
+    photo: tuple[bytes, str] | None = None,
 ) -> None:
     assert order.id is not None
     session.add(
@@ -111,6 +113,8 @@ def _log(
             from_status=from_status,
             to_status=to_status,
             note=note,
+            photo=None if photo is None else photo[0],
+            photo_type=None if photo is None else photo[1],
         )
     )
 
@@ -163,8 +167,10 @@ def transition(
     now: datetime,
     note: str | None = None,
     assignee: str | None = None,
+    photo: tuple[bytes, str] | None = None,
 ) -> WorkOrder:
-    """Apply one state-machine step and its side effects on the pothole; TransitionError if illegal."""
+    """Apply one state-machine step and its side effects on the pothole; TransitionError if illegal.
+    `photo` (bytes, media type), e.g. of the repair, is kept with the step's audit event."""
     from_status = order.status
     if to_status == from_status and to_status == S.ASSIGNED and assignee and assignee != order.assignee:
         pass  # re-assignment: not a status change, but logged
@@ -199,17 +205,26 @@ def transition(
     order.updated_at = pothole.updated_at = now
     session.add(pothole)
     session.add(order)
-    _log(session, order, actor, from_status, to_status, note, now)
+    _log(session, order, actor, from_status, to_status, note, now, photo)
     return order
 
 
 def history(session: Session, order_id: int) -> list[WorkOrderEvent]:
+    """The audit log, oldest first; photos stay in the database until one is asked for."""
     query = (
         select(WorkOrderEvent)
         .where(WorkOrderEvent.work_order_id == order_id)
         .order_by(col(WorkOrderEvent.id))
+        .options(defer(WorkOrderEvent.photo))  # type: ignore[arg-type]
     )
     return list(session.exec(query).all())
+
+
+def event_photo(session: Session, order_id: int, event_id: int) -> tuple[bytes, str]:
+    event = session.get(WorkOrderEvent, event_id)
+    if event is None or event.work_order_id != order_id or event.photo is None or event.photo_type is None:
+        raise NotFoundError(f"event_id={event_id}: no photo for work_order_id={order_id}")
+    return event.photo, event.photo_type
 
 
 def is_active(order: WorkOrder | None) -> bool:

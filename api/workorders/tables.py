@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, Index, text
+from sqlalchemy import Column, Index, LargeBinary, text
 from sqlmodel import Field, SQLModel
 
 from api.types import JsonType, UtcDateTime, utc_now
@@ -67,3 +67,5 @@ class WorkOrderEvent(SQLModel, table=True):
     from_status: str | None = Field(default=None, max_length=16)
     to_status: str = Field(max_length=16)
     note: str | None = Field(default=None, max_length=2000)
+    photo_type: str | None = Field(default=None, max_length=16)  # image/jpeg | image/png when a photo came
+    photo: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))  # repair photo

@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from backend_factories import SITE, T0, make_item, post_items
 from fastapi.testclient import TestClient
 
 from api.geo import offset_latlon
-from tests.api.backend_factories import SITE, T0, make_item, post_items
 
 SPOTS = [offset_latlon(SITE, 0.0, 30.0 * k, 90.0) for k in range(4)]  # along the road, 30 m apart, eastbound
 
