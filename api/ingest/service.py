@@ -63,20 +63,18 @@ def apply_placed(
     draft, geo = placed.draft, placed.geo
     point = LatLon(geo.lat, geo.lon)
     nearby = {r.id: r for r in nearby_rows(session, point, settings.max_join_radius_m, settings.grid_cell_m)}
-    bias_en_m = None
-    if nearby and settings.pass_bias_window_s > 0:
+    candidates = [NearbyPothole(i, LatLon(r.lat, r.lon), r.uncertainty_m) for i, r in nearby.items()]
+    gate = {"min_radius_m": settings.dedup_radius_m, "max_radius_m": settings.max_join_radius_m}
+    match_id = match_pothole(point, geo.uncertainty_m, candidates, **gate)
+    if match_id is None and candidates and settings.pass_bias_window_s > 0:
+        # outside every gate but near a record: the pass's shared GPS bias may be why (only then is it
+        # worth estimating: the common cases, a join or a pothole far from any other, skip these reads)
         neighbours = pass_neighbours(session, draft.pass_key, draft.captured_at, settings.pass_bias_window_s)
         places = [LatLon(o.lat, o.lon) for o in own_pass_records(neighbours).values()]
         records = records_around(session, places, settings.max_join_radius_m, settings.grid_cell_m)
         bias_en_m = pass_bias_m(neighbours, records, max_radius_m=settings.max_join_radius_m)
-    match_id = match_pothole(
-        point,
-        geo.uncertainty_m,
-        [NearbyPothole(i, LatLon(r.lat, r.lon), r.uncertainty_m) for i, r in nearby.items()],
-        min_radius_m=settings.dedup_radius_m,
-        max_radius_m=settings.max_join_radius_m,
-        pass_bias_en_m=bias_en_m,
-    )
+        if bias_en_m is not None:
+            match_id = match_pothole(point, geo.uncertainty_m, candidates, **gate, pass_bias_en_m=bias_en_m)
     if match_id is None:
         est = first_estimate(geo.lat, geo.lon, geo.uncertainty_m, geo.width_m, geo.length_m)
         status = PotholeStatus.CANDIDATE
