@@ -15,10 +15,10 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from api.geo.distance import WGS84_A_M, WGS84_E2
+
 __all__ = ["LocalFrame"]
 
-WGS84_A_M = 6_378_137.0
-WGS84_E2 = 6.694_379_990_14e-3
 
 
 @dataclass(frozen=True, slots=True)
