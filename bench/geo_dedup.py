@@ -31,17 +31,12 @@ if str(ROOT) not in sys.path:
 
 from detector.edge.outbox import Outbox  # noqa: E402
 from sim.cli import build_route, dataset_test_images  # noqa: E402
-from sim.harness import ApiServer, run_edge_agent  # noqa: E402
+from sim.harness import ApiServer, passes_in_time_order, replay_pass  # noqa: E402
 from sim.noise import GpsErrorModel  # noqa: E402
 from sim.patrol import PatrolConfig, simulate_patrol  # noqa: E402
 from sim.score import TruePothole, score  # noqa: E402
 
 HWASEONG = (37.1995, 126.8312)  # near Hwaseong city hall: the layers' district context applies
-
-
-def _passes_in_time_order(manifest: dict) -> list[tuple[str, dict]]:
-    rows = [(v["vehicle_id"], p) for v in manifest["vehicles"] for p in v["passes"]]
-    return sorted(rows, key=lambda row: row[1]["start_utc"])
 
 
 def run(args: argparse.Namespace, workdir: Path) -> dict:
@@ -77,26 +72,10 @@ def run(args: argparse.Namespace, workdir: Path) -> dict:
         for vehicle in manifest["vehicles"]:
             api.put_camera(vehicle["vehicle_id"], manifest["camera"])
         agent_started = time.monotonic()
-        for vehicle_id, pas in _passes_in_time_order(manifest):
-            summary = run_edge_agent(
-                [
-                    "--source",
-                    pas["frames"],
-                    "--gps",
-                    pas["gps"],
-                    "--detections",
-                    pas["detections"],
-                    "--api",
-                    api.url,
-                    "--key",
-                    admin_key,
-                    "--vehicle-id",
-                    vehicle_id,
-                    "--queue",
-                    str(workdir / f"outbox-{vehicle_id}.db"),
-                    "--clock-offset-s",
-                    str(pas["clock_offset_s"]),
-                ]
+        for vehicle_id, pas in passes_in_time_order(manifest):
+            summary = replay_pass(
+                pas, api_url=api.url, key=admin_key, vehicle_id=vehicle_id,
+                queue_path=workdir / f"outbox-{vehicle_id}.db",
             )
             summaries.append(summary)
             print(

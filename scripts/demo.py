@@ -191,28 +191,12 @@ def run_patrol(
         api.put_camera(vid, manifest["camera"])
     crew_key = create_key(database_url, "crew", "crew-1")
     totals = {"frames": 0, "sightings": 0, "passes": 0, "tracks": 0, "frames_sent": 0}
-    passes = sorted(
-        ((v["vehicle_id"], p) for v in manifest["vehicles"] for p in v["passes"]),
-        key=lambda row: row[1]["start_utc"],
-    )
+    from sim.harness import passes_in_time_order, replay_pass
+
+    passes = passes_in_time_order(manifest)
     for vid, pas in passes:
-        result = run_edge_agent(
-            [
-                "--source",
-                pas["frames"],
-                "--gps",
-                pas["gps"],
-                "--detections",
-                pas["detections"],
-                "--api",
-                api.url,
-                "--key",
-                keys[vid],
-                "--vehicle-id",
-                vid,
-                "--queue",
-                str(DEMO_DIR / f"outbox-{vid}.db"),
-            ]
+        result = replay_pass(
+            pas, api_url=api.url, key=keys[vid], vehicle_id=vid, queue_path=DEMO_DIR / f"outbox-{vid}.db"
         )
         totals["frames"] += result["frames"]
         totals["sightings"] += result["sightings_queued"]

@@ -162,3 +162,31 @@ def run_edge_agent(
     if done.returncode != 0:
         raise RuntimeError(f"edge agent exited {done.returncode}: {done.stderr.strip()[-2000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def passes_in_time_order(manifest: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(vehicle_id, pass) of a simulator manifest, in the order they were driven."""
+    rows = [(v["vehicle_id"], p) for v in manifest["vehicles"] for p in v["passes"]]
+    return sorted(rows, key=lambda row: row[1]["start_utc"])
+
+
+def replay_pass(
+    recorded_pass: dict[str, Any], *, api_url: str, key: str, vehicle_id: str, queue_path: Path
+) -> dict[str, Any]:
+    """One simulated pass through a real `pothole edge run` process; returns the agent's summary.
+
+    The camera clock offset the simulator recorded is handed to the agent, as a vehicle box's
+    configuration would be, so the agent undoes it.
+    """
+    return run_edge_agent(
+        [
+            "--source", recorded_pass["frames"],
+            "--gps", recorded_pass["gps"],
+            "--detections", recorded_pass["detections"],
+            "--api", api_url,
+            "--key", key,
+            "--vehicle-id", vehicle_id,
+            "--queue", str(queue_path),
+            "--clock-offset-s", str(recorded_pass.get("clock_offset_s", 0.0)),
+        ]
+    )
