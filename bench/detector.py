@@ -136,12 +136,13 @@ def main(argv: list[str] | None = None) -> int:
     info = detector.info
     canvas = np.full((*geometry.canvas_hw, 3), 114, np.uint8)
     tensor = np.empty((1, 3, *geometry.canvas_hw), np.float32)
+    planes = np.empty((3 * geometry.canvas_hw[0], geometry.canvas_hw[1]), np.uint8)
 
     def staged(frame: np.ndarray) -> tuple[float, float, float]:
         """Our pipeline's own stages, timed one by one: (pre_ms, model_ms, post_ms)."""
         t0 = time.perf_counter()
         _, frame_geometry = letterbox(frame, info.input_hw, stride=info.stride, auto=info.dynamic, out=canvas)
-        to_tensor(canvas, out=tensor[0])
+        to_tensor(canvas, out=tensor[0], planes=planes)
         t1 = time.perf_counter()
         output = detector.run_model(tensor)
         t2 = time.perf_counter()

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from detector.postprocess import unletterbox
-from detector.preprocess import PAD_VALUE, letterbox, letterbox_geometry, to_tensor
+from detector.preprocess import PAD_VALUE, letterbox, letterbox_geometry, resize_interpolation, to_tensor
 
 sides = st.integers(min_value=1, max_value=4000)
 targets = st.sampled_from([(320, 320), (640, 640), (384, 640), (480, 640), (640, 384)])
@@ -115,3 +116,61 @@ def test_unletterbox_clips_to_frame() -> None:
     geometry = letterbox_geometry((1080, 1920), (640, 640), auto=True)
     out = unletterbox(np.array([[-50.0, -50.0, 700.0, 500.0]]), geometry)
     np.testing.assert_array_equal(out, [[0, 0, 1920, 1080]])
+
+
+@pytest.mark.parametrize(
+    ("frame_hw", "target", "auto"),
+    [
+        ((1080, 1920), (640, 640), True),  # 1080p at imgsz 640: 3x, the pixel-pick path
+        ((1080, 1920), (640, 640), False),
+        ((1500, 2500), (500, 500), False),  # 5x
+        ((640, 640), (640, 640), False),  # 1x: a copy
+        ((1280, 2560), (640, 640), True),  # 4x keeps INTER_LINEAR
+    ],
+)
+def test_exact_factor_frames_match_ultralytics(
+    ultralytics_letterbox,
+    frame_hw: tuple[int, int],
+    target: tuple[int, int],
+    auto: bool,  # noqa: ANN001
+) -> None:
+    """Odd integer shrink factors take the pixel pick; the canvas must stay identical to ultralytics'."""
+    image = np.random.default_rng(7).integers(0, 256, (*frame_hw, 3), dtype=np.uint8)
+    expected = ultralytics_letterbox(target, auto=auto, stride=32)(image=image)
+    canvas, _ = letterbox(image, target, stride=32, auto=auto)
+    np.testing.assert_array_equal(canvas, expected)
+
+
+@settings(max_examples=60, deadline=None)
+@given(h=st.integers(1, 40), w=st.integers(1, 40), ky=st.integers(1, 9), kx=st.integers(1, 9))
+def test_pixel_pick_is_used_only_where_it_equals_linear(h: int, w: int, ky: int, kx: int) -> None:
+    image = np.random.default_rng(h * w).integers(0, 256, (h * ky, w * kx, 3), dtype=np.uint8)
+    chosen = resize_interpolation(image.shape[:2], (h, w))
+    linear = cv2.resize(image, (w, h), interpolation=cv2.INTER_LINEAR)
+    assert (chosen == cv2.INTER_NEAREST_EXACT) == (ky % 2 == 1 and kx % 2 == 1)
+    np.testing.assert_array_equal(cv2.resize(image, (w, h), interpolation=chosen), linear)
+
+
+def test_tensor_into_batch_slot_and_bad_out() -> None:
+    canvas = np.random.default_rng(2).integers(0, 256, (32, 48, 3), dtype=np.uint8)
+    batch = np.zeros((2, 3, 32, 48), np.float32)
+    to_tensor(canvas, out=batch[1])
+    expected = canvas[..., ::-1].transpose(2, 0, 1).astype(np.float32) / np.float32(255)
+    np.testing.assert_array_equal(batch[1], expected)
+    assert not batch[0].any()
+    with pytest.raises(ValueError, match="C-contiguous"):
+        to_tensor(canvas, out=np.zeros((3, 48, 32), np.float32).transpose(0, 2, 1))
+    with pytest.raises(ValueError, match="float32"):
+        to_tensor(canvas, out=np.zeros((3, 32, 48), np.float64))
+    with pytest.raises(ValueError, match="planes"):
+        to_tensor(canvas, planes=np.zeros((32, 48), np.uint8))
+
+
+def test_tensor_from_a_view_with_reused_planes() -> None:
+    """A crop view (not contiguous) and a scratch left over from another image still give exact floats."""
+    frame = np.random.default_rng(4).integers(0, 256, (50, 70, 3), dtype=np.uint8)
+    crop = frame[5:37, 10:58]
+    planes = np.full((96, 48), 200, np.uint8)
+    expected = crop[..., ::-1].transpose(2, 0, 1).astype(np.float32) / np.float32(255)
+    for _ in range(2):
+        np.testing.assert_array_equal(to_tensor(crop, planes=planes), expected)

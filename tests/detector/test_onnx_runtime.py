@@ -112,3 +112,34 @@ def test_detections_are_in_frame_pixels(dynamic_onnx: Path, dashcam_frames: list
         assert 0 <= x1 <= x2 <= width and 0 <= y1 <= y2 <= height
         assert det.confidence > detector.settings.conf and det.class_name == "pothole"
     assert [d.confidence for d in detections] == sorted((d.confidence for d in detections), reverse=True)
+
+
+def test_bound_model_runs_match_plain_runs(dynamic_onnx: Path) -> None:
+    """run_model's reused output buffer holds each run's own result, whatever ran before it."""
+    import onnxruntime as ort
+
+    detector = OnnxDetector.load(dynamic_onnx, threads=1)
+    plain = ort.InferenceSession(str(dynamic_onnx), providers=["CPUExecutionProvider"])
+    input_name = plain.get_inputs()[0].name
+    rng = np.random.default_rng(3)
+    shapes = [(1, 3, 320, 320), (1, 3, 192, 320), (2, 3, 320, 320), (1, 3, 320, 320), (1, 3, 192, 320)]
+    buffers: dict[tuple[int, ...], np.ndarray] = {}
+    for shape in shapes * 2:
+        tensor = rng.random(shape, dtype=np.float32)
+        output = detector.run_model(tensor)
+        expected = plain.run(None, {input_name: tensor})[0]
+        np.testing.assert_allclose(output, expected, rtol=1e-5, atol=1e-5)
+        assert buffers.setdefault(shape, output) is output  # one buffer per shape, reused
+
+
+def test_threads_share_a_detector(dynamic_onnx: Path, dashcam_frames: list) -> None:
+    """Each thread has its own canvases, tensors and output buffers: concurrent calls do not mix frames."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    detector = OnnxDetector.load(dynamic_onnx, threads=1)
+    images = [image for _, image in dashcam_frames[:4]] * 3
+    sequential = [detector(image) for image in images]
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        concurrent = list(pool.map(detector, images))
+    assert any(sequential)
+    assert concurrent == sequential  # same session, same input: the very same detections
