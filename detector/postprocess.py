@@ -126,5 +126,8 @@ def unletterbox(xyxy_canvas: np.ndarray, geometry: Letterbox) -> np.ndarray:
 
 def postprocess(output: np.ndarray, geometry: Letterbox, *, conf: float, iou: float, max_det: int) -> Decoded:
     """One image's head output -> (xyxy frame px, scores, class_ids) after NMS, best first."""
-    xyxy, scores, class_ids = class_aware_nms(decode_yolo(output, conf), iou, max_det)
+    decoded = decode_yolo(output, conf)
+    if decoded[1].size == 0:
+        return decoded  # most frames: nothing over the threshold, nothing to suppress or map back
+    xyxy, scores, class_ids = class_aware_nms(decoded, iou, max_det)
     return unletterbox(xyxy, geometry), scores, class_ids
