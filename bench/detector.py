@@ -6,11 +6,10 @@ Real-sized 1920x1080 frames (dnit-rs-es frames cropped to 16:9 and upscaled), ON
 weights/current.json model if it is dynamic or fixed-rectangular, else yolov8n.yaml with one class, the
 pothole head, exported at imgsz 640 dynamic into a cache), so both pipelines run the same 384x640
 rectangle. Both ORT sessions (ours, ultralytics') get the same SessionOptions (same intra-op threads).
-The three measurements are
-interleaved frame by frame so a busy machine slows them alike. Prints a table, then a last line of JSON:
-ours_ms, ultralytics_ms, model_only_ms (medians), speedup_vs_ultralytics (median of per-step
-ultralytics/ours ratios), overhead_share (median per-frame share of letterbox+decode+NMS in our staged
-run), plus the plain ratio-of-medians versions of both for comparison.
+The three measurements are interleaved frame by frame so a busy machine slows them alike. Prints a
+table, then a last line of JSON: ours_ms, ultralytics_ms, model_only_ms (medians), speedup_vs_ultralytics
+(median of per-step ultralytics/ours ratios), overhead_share (median per-frame share of
+letterbox+decode+NMS in our staged run), plus the plain ratio-of-medians versions of both for comparison.
 """
 
 from __future__ import annotations
