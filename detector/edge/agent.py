@@ -311,7 +311,9 @@ class Agent:
         if span is None:
             return
         fixes = self.timeline.fixes_between(*span)
-        body = pass_body(self.config.vehicle_id, span[0], span[1], fixes, self.config.pass_min_step_m)
+        body = pass_body(
+            self.config.vehicle_id, span[0], span[1], fixes, self.config.pass_min_step_m, pass_id=pass_id
+        )
         if body is None:
             log.warning(
                 "pass %s: fewer than 2 GPS fixes in %s..%s, not reported",

@@ -34,14 +34,25 @@ def thin_track(fixes: Sequence[GpsFix], min_step_m: float) -> list[dict[str, Any
 
 
 def pass_body(
-    vehicle_id: str, start_utc_s: float, end_utc_s: float, fixes: Sequence[GpsFix], min_step_m: float
+    vehicle_id: str,
+    start_utc_s: float,
+    end_utc_s: float,
+    fixes: Sequence[GpsFix],
+    min_step_m: float,
+    *,
+    pass_id: str | None = None,
 ) -> dict[str, Any] | None:
-    """The POST /v1/passes body, or None when fewer than two points were driven with a fix."""
+    """The POST /v1/passes body, or None when fewer than two points were driven with a fix.
+
+    The pass id that the pass's sightings carry is the report's idempotency key (`client_id`): the API
+    finds the sightings to fold by that key directly, and a report queued twice (a restart that re-reads
+    the same pass) is still one pass. Without an id (a pass with no frames), a random key is used.
+    """
     track = thin_track(fixes, min_step_m)
     if len(track) < 2:
         return None
     return {
-        "client_id": str(uuid.uuid4()),
+        "client_id": pass_id or str(uuid.uuid4()),
         "vehicle_id": vehicle_id,
         "started_at": format_time_utc(start_utc_s),
         "ended_at": format_time_utc(end_utc_s),

@@ -76,6 +76,9 @@ def test_the_pass_track_is_queued(tmp_path: Path) -> None:
     (pas,) = [i for i in items if i["kind"] == "pass"]
     assert pas["started_at"] == "2026-11-18T11:06:40.000Z" and pas["ended_at"] == "2026-11-18T11:06:42.900Z"
     assert len(pas["track"]) >= 2 and set(pas["track"][0]) == {"lat", "lon", "t"}
+    # The pass report is keyed by the pass id its sightings carry: the API folds them by that key.
+    (sighting,) = [i for i in items if i["kind"] == "sighting"]
+    assert pas["client_id"] == sighting["pass_id"] == "bus-1/2026-11-18T11:06:40Z"
 
 
 def test_no_fix_no_report(tmp_path: Path) -> None:
