@@ -14,8 +14,6 @@ import argparse
 import json
 import os
 import random
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -40,6 +38,7 @@ from api.migrate import upgrade_head  # noqa: E402
 from api.potholes.repository import nearby_potholes  # noqa: E402
 from api.potholes.tables import Pothole  # noqa: E402
 from api.workorders.tables import WorkOrder  # noqa: E402
+from sim.harness import ApiServer  # noqa: E402
 
 KEY = "bench-admin-key-0123456789"
 CITY = LatLon(37.2, 126.83)
@@ -49,59 +48,11 @@ RUNS = 3  # ingest runs per database: this machine is shared, single runs vary b
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def server(database_url: str) -> Iterator[str]:
-    port = free_port()
-    env = os.environ | {
-        "POTHOLE_DATABASE_URL": database_url,
-        "POTHOLE_MIGRATE_ON_START": "off",
-        "POTHOLE_LOAD_MODEL": "false",
-        "POTHOLE_BOOTSTRAP_ADMIN_KEY": KEY,
-        "POTHOLE_LOG_LEVEL": "WARNING",
-    }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "api.main:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "1",
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"uvicorn on {url} did not start")
-            time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    """The API under uvicorn on a free loopback port (sim.harness.ApiServer), schema already migrated."""
+    with ApiServer(database_url, admin_key=KEY, migrate="off") as api:
+        yield api.url
 
 
 def make_batches(n_batches: int, seed: int = 1) -> list[dict]:

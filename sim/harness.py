@@ -44,13 +44,18 @@ class ApiServer:
         load_model: bool = False,
         extra_env: dict[str, str] | None = None,
         log_path: Path | None = None,
+        inherit_pothole_env: bool = True,
     ) -> None:
+        """`inherit_pothole_env=False` drops the caller's POTHOLE_* variables (tests want none to leak in)."""
         self.database_url = database_url
         self.admin_key = admin_key
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        inherited = {
+            k: v for k, v in os.environ.items() if inherit_pothole_env or not k.startswith("POTHOLE_")
+        }
         self.env = (
-            os.environ
+            inherited
             | {
                 "POTHOLE_DATABASE_URL": database_url,
                 "POTHOLE_BOOTSTRAP_ADMIN_KEY": admin_key,
@@ -66,6 +71,11 @@ class ApiServer:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout_s: float = 60.0) -> ApiServer:
+        """Launch and wait until /healthz answers."""
+        return self.launch().wait_until_ready(timeout_s)
+
+    def launch(self) -> ApiServer:
+        """Start the process without waiting: several servers can boot side by side, then wait each."""
         cmd = [
             sys.executable,
             "-m",
@@ -84,11 +94,17 @@ class ApiServer:
         self.process = subprocess.Popen(
             cmd, cwd=PROJECT_ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True
         )
+        return self
+
+    def wait_until_ready(self, timeout_s: float = 60.0) -> ApiServer:
+        if self.process is None:
+            raise RuntimeError("launch() the server first")
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(
                     f"API exited with {self.process.returncode} at start-up (log: {self.log_path})"
+                    + self._log_tail()
                 )
             try:
                 if httpx.get(f"{self.url}/healthz", timeout=1.0).status_code == 200:
@@ -97,7 +113,14 @@ class ApiServer:
                 pass
             time.sleep(0.2)
         self.stop()
-        raise RuntimeError(f"API did not answer /healthz within {timeout_s:.0f} s (log: {self.log_path})")
+        raise RuntimeError(
+            f"API did not answer /healthz within {timeout_s:.0f} s (log: {self.log_path})" + self._log_tail()
+        )
+
+    def _log_tail(self, chars: int = 4000) -> str:
+        if self.log_path is None or not self.log_path.is_file():
+            return ""
+        return "\n" + self.log_path.read_text(errors="replace")[-chars:]
 
     def kill(self) -> None:
         """SIGKILL, no goodbye: what a crash or an OOM kill looks like to the clients."""
@@ -180,13 +203,21 @@ def replay_pass(
     """
     return run_edge_agent(
         [
-            "--source", recorded_pass["frames"],
-            "--gps", recorded_pass["gps"],
-            "--detections", recorded_pass["detections"],
-            "--api", api_url,
-            "--key", key,
-            "--vehicle-id", vehicle_id,
-            "--queue", str(queue_path),
-            "--clock-offset-s", str(recorded_pass.get("clock_offset_s", 0.0)),
+            "--source",
+            recorded_pass["frames"],
+            "--gps",
+            recorded_pass["gps"],
+            "--detections",
+            recorded_pass["detections"],
+            "--api",
+            api_url,
+            "--key",
+            key,
+            "--vehicle-id",
+            vehicle_id,
+            "--queue",
+            str(queue_path),
+            "--clock-offset-s",
+            str(recorded_pass.get("clock_offset_s", 0.0)),
         ]
     )

@@ -6,12 +6,7 @@ cell; SQLite: BEGIN IMMEDIATE) and fires concurrent sightings of the same pothol
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -22,70 +17,32 @@ from backend_factories import ADMIN_KEY, SITE, T0, make_item, truncate_pg
 
 from api.geo import offset_latlon
 from api.migrate import upgrade_head
+from sim.harness import ApiServer
 
-ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def start_servers(database_url: str, count: int, log_dir: Path) -> Iterator[list[str]]:
-    env = os.environ | {
-        "POTHOLE_DATABASE_URL": database_url,
-        "POTHOLE_MIGRATE_ON_START": "off",
-        "POTHOLE_LOAD_MODEL": "false",
-        "POTHOLE_BOOTSTRAP_ADMIN_KEY": ADMIN_KEY,
-        "POTHOLE_LOG_LEVEL": "WARNING",
-        "OMP_NUM_THREADS": "1",
-    }
-    ports = [_free_port() for _ in range(count)]
-    procs = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "api.main:create_app",
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--log-level",
-                "warning",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=(log_dir / f"server-{port}.log").open("wb"),
-            stderr=subprocess.STDOUT,
+    """`count` API processes on one database, booted side by side (sim.harness.ApiServer)."""
+    servers = [
+        ApiServer(
+            database_url,
+            admin_key=ADMIN_KEY,
+            migrate="off",
+            extra_env={"OMP_NUM_THREADS": "1"},
+            log_path=log_dir / f"server-{n}.log",
         )
-        for port in ports
+        for n in range(count)
     ]
-    urls = [f"http://127.0.0.1:{port}" for port in ports]
     try:
-        deadline = time.monotonic() + 60
-        for url, proc in zip(urls, procs, strict=True):
-            while True:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"server {url} exited: {(log_dir / f'server-{url[-5:]}.log')}")
-                try:
-                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"{url} did not start")
-                time.sleep(0.2)
-        yield urls
+        for server in servers:
+            server.launch()
+        for server in servers:
+            server.wait_until_ready(timeout_s=60)
+        yield [server.url for server in servers]
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.wait(timeout=20)
+        for server in servers:
+            server.stop()
 
 
 @pytest.fixture(scope="module", params=["postgres", "sqlite"])

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import base64
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -17,6 +15,8 @@ from typing import Any
 
 import httpx
 import pytest
+
+from sim.harness import ApiServer
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DIST_INDEX = PROJECT_ROOT / "api" / "static" / "dist" / "index.html"
@@ -54,27 +54,6 @@ class Server:
 
     def client(self, key: str | None = None) -> httpx.Client:
         return httpx.Client(base_url=self.base_url, headers={"X-API-Key": key or self.admin_key}, timeout=30)
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_healthy(base_url: str, process: subprocess.Popen[bytes], log_path: Path,
-                  timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"uvicorn exited with {process.returncode}:\n{log_path.read_text()[-4000:]}")
-        try:
-            if httpx.get(f"{base_url}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"uvicorn did not answer /healthz in {timeout_s} s:\n{log_path.read_text()[-4000:]}")
 
 
 def _crop_jpeg_b64(seed: int) -> str:
@@ -151,36 +130,23 @@ def server(tmp_path_factory: pytest.TempPathFactory, chromium_path: str) -> Iter
     The Hwaseong layers are loaded when ../shared is there (the district test asks for it explicitly)."""
     workdir = tmp_path_factory.mktemp("browser-server")
     layers_dir = SHARED_LAYERS if SHARED_LAYERS.is_dir() else None
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith("POTHOLE_")},  # none leak in
-        "POTHOLE_DATABASE_URL": f"sqlite:///{workdir / 'pw.db'}",
-        "POTHOLE_BOOTSTRAP_ADMIN_KEY": ADMIN_KEY,
-        **({"POTHOLE_LAYERS_DIR": str(layers_dir)} if layers_dir else {}),
-        "POTHOLE_LOAD_MODEL": "false",
-        "POTHOLE_REQUIRE_MODEL": "false",
-        "POTHOLE_LOG_JSON": "false",
-        "OMP_NUM_THREADS": "1",
-    }
-    port = _free_port()
-    base_url = f"http://127.0.0.1:{port}"
-    log_path = workdir / "uvicorn.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "api.main:create_app", "--factory", "--host", "127.0.0.1",
-             "--port", str(port), "--log-level", "warning"],
-            cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        _wait_healthy(base_url, process, log_path)
-        crew_key = _create_key(env, "crew", "crew-1")
-        manager_key = _create_key(env, "manager", "manager-1")
-        pothole_ids, crew_ids = _seed(base_url, "crew-1")
-        yield Server(base_url, ADMIN_KEY, crew_key, "crew-1", manager_key, pothole_ids, crew_ids)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+    api = ApiServer(
+        f"sqlite:///{workdir / 'pw.db'}",
+        admin_key=ADMIN_KEY,
+        migrate="upgrade",
+        extra_env={
+            **({"POTHOLE_LAYERS_DIR": str(layers_dir)} if layers_dir else {}),
+            "POTHOLE_LOG_JSON": "false",
+            "OMP_NUM_THREADS": "1",
+        },
+        log_path=workdir / "uvicorn.log",
+        inherit_pothole_env=False,  # none of the caller's POTHOLE_* settings leak in
+    )
+    with api:
+        crew_key = _create_key(api.env, "crew", "crew-1")
+        manager_key = _create_key(api.env, "manager", "manager-1")
+        pothole_ids, crew_ids = _seed(api.url, "crew-1")
+        yield Server(api.url, ADMIN_KEY, crew_key, "crew-1", manager_key, pothole_ids, crew_ids)
 
 
 @pytest.fixture(scope="session")
