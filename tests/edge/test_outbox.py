@@ -129,3 +129,32 @@ def test_two_connections_share_the_file(tmp_path: Path) -> None:
         writer.put("pass", "bus-1", {"track": []})
         assert reader.pending()["pass"] == 1
     assert os.path.exists(tmp_path / "q.db")
+
+
+def test_threads_opening_one_outbox_at_once_all_succeed(tmp_path: Path) -> None:
+    """Setting WAL and the schema races between openers; without the retry ~2.5 % of rounds failed."""
+    import threading
+
+    errors: list[Exception] = []
+    for round_no in range(120):
+        path = tmp_path / f"outbox-{round_no}.db"
+        if round_no % 2:
+            Outbox(path).close()  # half the rounds reopen an existing WAL file
+        barrier = threading.Barrier(3)
+
+        def open_and_put(barrier: threading.Barrier = barrier, path: Path = path) -> None:
+            barrier.wait()
+            try:
+                with Outbox(path) as outbox:
+                    outbox.put("pass", "bus-1", {"track": []})
+            except Exception as exc:  # noqa: BLE001 - collected and asserted below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=open_and_put) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        with Outbox(path) as outbox:
+            assert outbox.pending()["pass"] == 3
+    assert errors == []
