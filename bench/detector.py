@@ -1,6 +1,6 @@
 """Detector benchmark: our ONNX Runtime pipeline vs ultralytics' predictor vs the bare model, one run.
 
-Run: .venv/bin/python bench/detector.py [--frames 40] [--rounds 3] [--threads N] [--classes 1]
+Run: .venv/bin/python bench/detector.py [--frames 40] [--rounds 5] [--threads N] [--classes 1]
 
 Real-sized 1920x1080 frames (dnit-rs-es frames cropped to 16:9 and upscaled), ONE ONNX (the published
 weights/current.json model if it is dynamic or fixed-rectangular, else yolov8n.yaml with one class, the
@@ -35,6 +35,10 @@ sys.path.insert(0, str(ROOT))
 SHARED = Path(os.environ.get("POTHOLE_SHARED_DIR", ROOT.parent / "shared"))
 CACHE = Path(os.environ.get("POTHOLE_BENCH_CACHE", "/tmp/pothole-bench-cache"))
 FRAME_WH = (1920, 1080)
+# OpenCV's own thread count, read before anything imports ultralytics: ultralytics calls
+# cv2.setNumThreads(0) at import (for its torch DataLoader workers), which would otherwise also switch
+# off OpenCV's threads for our pipeline, as it never is in our service (no ultralytics there).
+OPENCV_THREADS_DEPLOYED = cv2.getNumThreads()
 
 
 def offline_ultralytics() -> None:
@@ -104,7 +108,7 @@ def timed_ms(fn: Callable[..., Any], *args: Any) -> tuple[float, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=40, help="distinct frames (after warm-up)")
-    parser.add_argument("--rounds", type=int, default=3, help="passes over the frames")
+    parser.add_argument("--rounds", type=int, default=5, help="passes over the frames (200 paired samples)")
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument(
         "--threads", type=int, default=os.cpu_count() or 1, help="ORT intra-op threads for all"
@@ -168,22 +172,33 @@ def main(argv: list[str] | None = None) -> int:
         reference.predict(frame, **predict_kwargs)
         staged(frame)
 
-    ours, theirs, pre, model_only, post, share = [], [], [], [], [], []
+    ours, ours_cv1, theirs, pre, model_only, post, share = [], [], [], [], [], [], []
     boxes_ours = boxes_theirs = 0
 
+    # Each pipeline runs with the OpenCV threading of its own deployment, set outside the timed call:
+    # ours with OpenCV's default (one thread per core), ultralytics' with the 0 its import sets.
     def time_ours(frame: np.ndarray) -> None:
         nonlocal boxes_ours
+        cv2.setNumThreads(OPENCV_THREADS_DEPLOYED)
         t, dets = timed_ms(detector, frame)
         ours.append(t)
         boxes_ours += len(dets)
 
+    def time_ours_opencv_single(frame: np.ndarray) -> None:
+        """Ours as it runs in a process that imported ultralytics (training's evaluation): for reference."""
+        cv2.setNumThreads(0)
+        t, _ = timed_ms(detector, frame)
+        ours_cv1.append(t)
+
     def time_theirs(frame: np.ndarray) -> None:
         nonlocal boxes_theirs
+        cv2.setNumThreads(0)
         t, results = _predict_ms(reference, frame, predict_kwargs)
         theirs.append(t)
         boxes_theirs += len(results[0].boxes)
 
     def time_stages(frame: np.ndarray) -> None:
+        cv2.setNumThreads(OPENCV_THREADS_DEPLOYED)
         pre_ms, model_ms, post_ms = staged(frame)
         pre.append(pre_ms)
         model_only.append(model_ms)
@@ -191,11 +206,11 @@ def main(argv: list[str] | None = None) -> int:
         share.append((pre_ms + post_ms) / (pre_ms + model_ms + post_ms))
 
     # Interleaved, order rotated every frame, so background load and "who runs first" hit all alike.
-    runners = [time_ours, time_theirs, time_stages]
+    runners = [time_ours, time_theirs, time_stages, time_ours_opencv_single]
     schedule = [frame for _ in range(args.rounds) for frame in frames]
     for step, frame in enumerate(schedule):
-        for k in range(3):
-            runners[(step + k) % 3](frame)
+        for k in range(len(runners)):
+            runners[(step + k) % len(runners)](frame)
 
     ours_ms, theirs_ms, model_ms = (statistics.median(v) for v in (ours, theirs, model_only))
     speed = reference.predictor.speed or {}
@@ -203,6 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         ("ours end-to-end (letterbox, ORT, decode+NMS)", ours),
         ("ultralytics YOLO(onnx).predict end-to-end", theirs),
         ("ONNX Runtime model only (same 384x640 tensor)", model_only),
+        ("ours, OpenCV single-threaded (ultralytics imported)", ours_cv1),
         ("  ours: letterbox + tensor", pre),
         ("  ours: decode + NMS + unletterbox", post),
     ]
@@ -211,12 +227,13 @@ def main(argv: list[str] | None = None) -> int:
         f"frames: {len(frames)} x {FRAME_WH[0]}x{FRAME_WH[1]}, {args.rounds} rounds = {len(ours)} samples, "
         f"model input {geometry.canvas_hw[0]}x"
         f"{geometry.canvas_hw[1]}, ORT intra-op threads {args.threads}, cpu_count {os.cpu_count()}, "
-        f"onnxruntime {ort.__version__}, ultralytics {version('ultralytics')}"
+        f"onnxruntime {ort.__version__}, ultralytics {version('ultralytics')}, OpenCV threads: ours "
+        f"{OPENCV_THREADS_DEPLOYED} (default), ultralytics' 0 (set by its import)"
     )
     print(f"boxes found: ours {boxes_ours}, ultralytics {boxes_theirs}")
-    print(f"{'pipeline':<48} {'median ms':>10} {'p90 ms':>8}")
+    print(f"{'pipeline':<54} {'median ms':>10} {'p90 ms':>8}")
     for label, series in rows:
-        print(f"{label:<48} {statistics.median(series):>10.2f} {np.percentile(series, 90):>8.2f}")
+        print(f"{label:<54} {statistics.median(series):>10.2f} {np.percentile(series, 90):>8.2f}")
     if speed:
         print(
             "ultralytics' own split (last frame, ms): " + ", ".join(f"{k} {v:.2f}" for k, v in speed.items())
@@ -241,6 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         "speedup_ratio_of_medians": round(theirs_ms / ours_ms, 4),
         "overhead_share": round(statistics.median(share), 4),
         "overhead_share_from_medians": round(difference_share, 4),
+        "ours_opencv_single_thread_ms": round(statistics.median(ours_cv1), 3),
         "frames": len(frames),
         "samples": len(ours),
         "threads": args.threads,
