@@ -7,7 +7,7 @@ import io
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlmodel import Session
 
@@ -30,6 +30,7 @@ def export_filter(
     until: Annotated[str | None, Query(description="RFC 3339: potholes first seen at or before")] = None,
     bbox: Annotated[str | None, Query(description="minlon,minlat,maxlon,maxlat (WGS84)")] = None,
 ) -> PotholeFilter:
+    """The query parameters both export formats share, as one dependency (documented once in OpenAPI)."""
     statuses = tuple(s.strip() for s in status.split(",") if s.strip()) if status else ()
     bad = [s for s in statuses if s not in STATUSES]
     if bad:
@@ -63,15 +64,9 @@ def _stamp() -> str:
     responses={200: {"content": {"application/geo+json": {}}}},
 )
 def export_geojson(
-    request: Request,
-    _: AnyCaller,
-    status: str | None = None,
-    district: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
-    bbox: str | None = None,
+    request: Request, _: AnyCaller, flt: Annotated[PotholeFilter, Depends(export_filter)]
 ) -> JSONResponse:
-    rows = _rows(request, export_filter(status, district, since, until, bbox))
+    rows = _rows(request, flt)
     body = {"type": "FeatureCollection", "features": [pothole_feature(p, o) for p, o in rows]}
     return JSONResponse(
         body,
@@ -87,15 +82,9 @@ def export_geojson(
     responses={200: {"content": {"text/csv": {}}}},
 )
 def export_csv(
-    request: Request,
-    _: AnyCaller,
-    status: str | None = None,
-    district: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
-    bbox: str | None = None,
+    request: Request, _: AnyCaller, flt: Annotated[PotholeFilter, Depends(export_filter)]
 ) -> Response:
-    rows = _rows(request, export_filter(status, district, since, until, bbox))
+    rows = _rows(request, flt)
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=list(FLAT_COLUMNS), lineterminator="\n")
     writer.writeheader()

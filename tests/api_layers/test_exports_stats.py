@@ -50,3 +50,18 @@ def test_stats_and_map(client: Any, dongtan1_grid: dict[str, Any]) -> None:
     assert rows[0] == ["section", "key", "metric", "value"] and len(rows) > 10
     png = client.get("/v1/stats/map.png", headers=ADMIN)
     assert png.status_code == 200 and png.content[:8] == b"\x89PNG\r\n\x1a\n" and len(png.content) > 10_000
+
+
+def test_both_export_formats_document_the_same_filters(client: Any) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    documented = {
+        path: {
+            p["name"]: p.get("description", "")
+            for p in paths[path]["get"]["parameters"]
+            if p["in"] == "query"
+        }
+        for path in ("/v1/exports/potholes.geojson", "/v1/exports/potholes.csv")
+    }
+    geojson, csv_params = documented.values()
+    assert geojson == csv_params
+    assert set(geojson) == {"status", "district", "since", "until", "bbox"} and all(geojson.values())
