@@ -162,3 +162,35 @@ def test_a_failure_inside_an_item_leaves_nothing_behind(client: TestClient) -> N
     assert body["features"][0]["properties"]["sightings"] == 1
     client.app.state.prioritiser = default_prioritiser  # type: ignore[attr-defined]
     assert post_items(client, make_item(offset_latlon(SITE, 80.0, 0.0, 0.0)))[0]["status"] == "created"
+
+
+def test_engines_opening_a_new_sqlite_file_at_once_all_connect(tmp_path: Path) -> None:
+    """Switching a new file to WAL races between openers (workers, the CLI beside the server)."""
+    import threading
+
+    from sqlalchemy import text
+
+    from api.db import make_engine
+
+    errors: list[Exception] = []
+    for round_no in range(100):
+        url = f"sqlite:///{tmp_path / f'new-{round_no}.db'}"
+        barrier = threading.Barrier(3)
+
+        def connect(barrier: threading.Barrier = barrier, url: str = url) -> None:
+            engine = make_engine(url)
+            barrier.wait()
+            try:
+                with engine.connect() as conn:
+                    assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            except Exception as exc:  # noqa: BLE001 - collected and asserted below
+                errors.append(exc)
+            finally:
+                engine.dispose()
+
+        threads = [threading.Thread(target=connect) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert errors == []
