@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, func, insert, update
+from sqlalchemy import Row, bindparam, func, insert, update
 from sqlmodel import Session, col, select
 
 from api.errors import NotFoundError
@@ -48,17 +48,23 @@ NEARBY_COLUMNS = (
 def nearby_rows(session: Session, point: LatLon, radius_m: float, cell_m: float) -> Sequence[Row[Any]]:
     """`nearby_potholes` as plain rows: the ingest hot path needs no ORM identity map."""
     y0, y1, x0, x1 = cell_ranges(point, radius_m, cell_m)
-    query = select(*NEARBY_COLUMNS).where(
-        col(Pothole.cell_y).between(y0, y1),
-        col(Pothole.cell_x).between(x0, x1),
-        col(Pothole.verified_at).is_(None),
-    )
-    return session.execute(query).all()  # type: ignore[call-overload,no-any-return]
+    return session.execute(_NEARBY, {"y0": y0, "y1": y1, "x0": x0, "x1": x1}).all()
 
 
-# built once: parameters travel separately, so the compiled statement is reused for every sighting
-_INSERT_POTHOLE = insert(Pothole).returning(col(Pothole.id))
-_INSERT_SIGHTING = insert(Sighting).returning(col(Sighting.id))
+# Built once on the tables (Core, not the ORM entities): parameters travel separately, so the compiled
+# statement is reused for every sighting, and an insert on a Table skips the ORM's bulk-insert layer, which
+# took a quarter of the ingest time for these one-row inserts.
+_POTHOLES = Pothole.__table__  # type: ignore[attr-defined]
+_SIGHTINGS = Sighting.__table__  # type: ignore[attr-defined]
+_INSERT_POTHOLE = insert(_POTHOLES).returning(_POTHOLES.c.id)
+_INSERT_SIGHTING = insert(_SIGHTINGS).returning(_SIGHTINGS.c.id)
+_NEARBY = select(*(_POTHOLES.c[column.key] for column in NEARBY_COLUMNS)).where(
+    _POTHOLES.c.cell_y.between(bindparam("y0"), bindparam("y1")),
+    _POTHOLES.c.cell_x.between(bindparam("x0"), bindparam("x1")),
+    _POTHOLES.c.verified_at.is_(None),
+)
+# no .values(): the SET clause comes from the keys of the parameters given to execute()
+_UPDATE_POTHOLE = update(_POTHOLES).where(_POTHOLES.c.id == bindparam("target_pothole_id"))
 
 
 def insert_pothole(
@@ -108,25 +114,25 @@ def update_pothole(
     now: datetime,
 ) -> None:
     session.execute(
-        update(Pothole)
-        .where(col(Pothole.id) == pothole_id)
-        .values(
-            lat=est.lat,
-            lon=est.lon,
-            cell_y=cell.y,
-            cell_x=cell.x,
-            uncertainty_m=est.uncertainty_m,
-            min_uncertainty_m=est.min_uncertainty_m,
-            weight_sum=est.weight_sum,
-            width_m=est.width_m,
-            length_m=est.length_m,
-            pass_count=est.passes,
-            sighting_count=sightings,
-            max_confidence=max_confidence,
-            first_seen=first_seen,
-            last_seen=last_seen,
-            updated_at=now,
-        )
+        _UPDATE_POTHOLE,
+        {
+            "target_pothole_id": pothole_id,
+            "lat": est.lat,
+            "lon": est.lon,
+            "cell_y": cell.y,
+            "cell_x": cell.x,
+            "uncertainty_m": est.uncertainty_m,
+            "min_uncertainty_m": est.min_uncertainty_m,
+            "weight_sum": est.weight_sum,
+            "width_m": est.width_m,
+            "length_m": est.length_m,
+            "pass_count": est.passes,
+            "sighting_count": sightings,
+            "max_confidence": max_confidence,
+            "first_seen": first_seen,
+            "last_seen": last_seen,
+            "updated_at": now,
+        },
     )
 
 

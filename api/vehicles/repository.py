@@ -64,7 +64,8 @@ def record_fixes(session: Session, vehicle_id: str, fixes: Iterable[TimedFix]) -
         for f in fixes
     ]
     if rows:
-        session.execute(insert(VehicleFix), rows)
+        # on the Table: a Core insert, without the ORM bulk-insert layer (it runs once per sighting)
+        session.execute(insert(VehicleFix.__table__), rows)  # type: ignore[attr-defined]
 
 
 def prune_fixes(session: Session, vehicle_id: str, older_than: datetime) -> None:
