@@ -17,7 +17,13 @@ import cv2
 import numpy as np
 
 from training.data import label_path_for, read_data_yaml, split_images
-from training.metrics import DetectionTally, Metrics, best_f1_conf, summarise
+from training.metrics import (
+    DetectionTally,
+    Metrics,
+    best_f1_conf,
+    opencv_threads_for_detection,
+    summarise,
+)
 from training.sweep import CONF_GRID, SweepTally
 
 __all__ = ["EVAL_CONF", "EvaluationError", "ground_truth", "tally_split", "evaluate", "operating_conf"]
@@ -85,25 +91,26 @@ def tally_split(
         SweepTally(np.append(CONF_GRID, extra_thresholds)) if tiled else DetectionTally()
     )
     low_conf = detector.with_settings(detector.settings.with_overrides(conf=EVAL_CONF))
-    for data_yaml in data_yamls:
-        images = _split_paths(data_yaml, split)
-        iterator = progress(images, f"{data_yaml.parent.name}/{split}") if progress else images
-        for image_path in iterator:
-            image = cv2.imread(str(image_path), cv2.IMREAD_COLOR)
-            if image is None:
-                raise EvaluationError(f"{image_path}: image does not decode")
-            true_xyxy, true_cls = ground_truth(image_path, (image.shape[1], image.shape[0]))
-            if isinstance(tally, SweepTally):
-                tally.add(detector, image, true_xyxy, true_cls)
-                continue
-            detections = low_conf(image)
-            tally.add(
-                np.asarray([d.xyxy_px for d in detections], np.float32).reshape(-1, 4),
-                np.asarray([d.confidence for d in detections], np.float32),
-                np.asarray([d.class_id for d in detections], np.int64),
-                true_xyxy,
-                true_cls,
-            )
+    with opencv_threads_for_detection():
+        for data_yaml in data_yamls:
+            images = _split_paths(data_yaml, split)
+            iterator = progress(images, f"{data_yaml.parent.name}/{split}") if progress else images
+            for image_path in iterator:
+                image = cv2.imread(str(image_path), cv2.IMREAD_COLOR)
+                if image is None:
+                    raise EvaluationError(f"{image_path}: image does not decode")
+                true_xyxy, true_cls = ground_truth(image_path, (image.shape[1], image.shape[0]))
+                if isinstance(tally, SweepTally):
+                    tally.add(detector, image, true_xyxy, true_cls)
+                    continue
+                detections = low_conf(image)
+                tally.add(
+                    np.asarray([d.xyxy_px for d in detections], np.float32).reshape(-1, 4),
+                    np.asarray([d.confidence for d in detections], np.float32),
+                    np.asarray([d.class_id for d in detections], np.int64),
+                    true_xyxy,
+                    true_cls,
+                )
     return tally
 
 

@@ -7,6 +7,8 @@ The operating confidence is the best-F1 point of a *validation* set (`best_f1_co
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
@@ -41,6 +43,27 @@ class Metrics:
             "images": self.images,
             "boxes": self.boxes,
         }
+
+
+@contextmanager
+def opencv_threads_for_detection() -> Iterator[None]:
+    """OpenCV's default threads while our detector runs in a process that uses ultralytics.
+
+    ultralytics calls cv2.setNumThreads(0) when it is first imported (its DataLoader workers are forked
+    and must not inherit OpenCV's thread pool). The evaluation runs our detector in the same process, and
+    its letterbox and tensor conversion use OpenCV's threads, as in the service (which never imports
+    ultralytics): without this, every image after the first was preprocessed on one thread. The matcher
+    is imported first, so its import happens outside; the setting is put back afterwards for training.
+    """
+    import cv2
+    from ultralytics.utils import metrics  # noqa: F401 - imported now for its side effect on OpenCV
+
+    threads_before = cv2.getNumThreads()
+    cv2.setNumThreads(-1)  # < 0: OpenCV's default, one thread per core
+    try:
+        yield
+    finally:
+        cv2.setNumThreads(0 if threads_before == 1 else threads_before)
 
 
 def match_correct(
@@ -160,5 +183,13 @@ def summarise(tally: DetectionTally, conf: float) -> Metrics:
     precision = true_positives / (true_positives + false_positives) if true_positives else 0.0
     recall = true_positives / targets if targets else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return Metrics(map50=map50, map50_95=map50_95, precision=precision, recall=recall, f1=f1, conf=conf,
-                   images=tally.images, boxes=boxes)
+    return Metrics(
+        map50=map50,
+        map50_95=map50_95,
+        precision=precision,
+        recall=recall,
+        f1=f1,
+        conf=conf,
+        images=tally.images,
+        boxes=boxes,
+    )

@@ -119,3 +119,47 @@ def test_map_agrees_with_pycocotools_on_a_noisy_set() -> None:
     ours = summarise(tally, conf=0.25)
     assert ours.map50 == pytest.approx(coco_map50, abs=0.03)
     assert ours.map50_95 == pytest.approx(coco_map50_95, abs=0.03)
+
+
+def test_opencv_gets_its_threads_while_our_detector_runs_and_back_after() -> None:
+    """ultralytics' import turns OpenCV's threads off; our detector gets them back while it runs."""
+    import cv2
+
+    from training.metrics import opencv_threads_for_detection
+
+    cv2.setNumThreads(-1)
+    default = cv2.getNumThreads()
+    cv2.setNumThreads(0)  # what `import ultralytics` did, first time round
+    with opencv_threads_for_detection():
+        assert cv2.getNumThreads() == default
+    assert cv2.getNumThreads() == 1  # off again, for training's forked DataLoader workers
+
+
+def test_the_evaluation_runs_our_detector_with_opencv_threads(make_dataset) -> None:  # noqa: ANN001
+    """After ultralytics' import: the detector sees OpenCV's default threads; training after it does not."""
+    import cv2
+
+    from detector import InferenceSettings
+    from training.evaluate import tally_split
+
+    class RecordingDetector:
+        """Stands in for OnnxDetector: records OpenCV's thread count on every call, finds nothing."""
+
+        def __init__(self, seen: list[int]) -> None:
+            self.settings = InferenceSettings()
+            self.seen = seen
+
+        def with_settings(self, settings: InferenceSettings) -> RecordingDetector:
+            return self
+
+        def __call__(self, image: np.ndarray) -> tuple[()]:
+            self.seen.append(cv2.getNumThreads())
+            return ()
+
+    data = make_dataset({"val": {"a": "0 0.5 0.5 0.2 0.2\n", "b": ""}})
+    cv2.setNumThreads(-1)
+    default = cv2.getNumThreads()
+    cv2.setNumThreads(0)
+    seen: list[int] = []
+    tally_split(RecordingDetector(seen), [data], "val")
+    assert seen == [default, default] and cv2.getNumThreads() == 1
