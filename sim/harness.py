@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-__all__ = ["PROJECT_ROOT", "ApiServer", "free_port", "run_edge_agent"]
+__all__ = ["PROJECT_ROOT", "ApiServer", "edge_run_args", "free_port", "run_edge_agent"]
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -193,31 +193,38 @@ def passes_in_time_order(manifest: dict[str, Any]) -> list[tuple[str, dict[str, 
     return sorted(rows, key=lambda row: row[1]["start_utc"])
 
 
-def replay_pass(
+def edge_run_args(
     recorded_pass: dict[str, Any], *, api_url: str, key: str, vehicle_id: str, queue_path: Path
-) -> dict[str, Any]:
-    """One simulated pass through a real `pothole edge run` process; returns the agent's summary.
+) -> list[str]:
+    """`pothole edge run` arguments for one simulated pass.
 
     The camera clock offset the simulator recorded is handed to the agent, as a vehicle box's
     configuration would be, so the agent undoes it.
     """
+    return [
+        "--source",
+        recorded_pass["frames"],
+        "--gps",
+        recorded_pass["gps"],
+        "--detections",
+        recorded_pass["detections"],
+        "--api",
+        api_url,
+        "--key",
+        key,
+        "--vehicle-id",
+        vehicle_id,
+        "--queue",
+        str(queue_path),
+        "--clock-offset-s",
+        str(recorded_pass.get("clock_offset_s", 0.0)),
+    ]
+
+
+def replay_pass(
+    recorded_pass: dict[str, Any], *, api_url: str, key: str, vehicle_id: str, queue_path: Path
+) -> dict[str, Any]:
+    """One simulated pass through a real `pothole edge run` process; returns the agent's summary."""
     return run_edge_agent(
-        [
-            "--source",
-            recorded_pass["frames"],
-            "--gps",
-            recorded_pass["gps"],
-            "--detections",
-            recorded_pass["detections"],
-            "--api",
-            api_url,
-            "--key",
-            key,
-            "--vehicle-id",
-            vehicle_id,
-            "--queue",
-            str(queue_path),
-            "--clock-offset-s",
-            str(recorded_pass.get("clock_offset_s", 0.0)),
-        ]
+        edge_run_args(recorded_pass, api_url=api_url, key=key, vehicle_id=vehicle_id, queue_path=queue_path)
     )

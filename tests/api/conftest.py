@@ -6,51 +6,23 @@ dropped at the end; tables are truncated before each test. Parallel runs never s
 
 from __future__ import annotations
 
-import os
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
 from backend_factories import ADMIN_KEY, truncate_pg
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from api.config import Settings
 from api.main import create_app
-from api.migrate import upgrade_head
-
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-def _pg_admin_url() -> str:
-    return os.environ.get("POTHOLE_TEST_POSTGRES_URL", DEFAULT_PG)
 
 
 @pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
+def pg_url(private_postgres_database: Callable[[str], AbstractContextManager[str]]) -> Iterator[str]:
     """A private, migrated PostgreSQL database for this test session (skips only if unreachable)."""
-    admin_url = _pg_admin_url()
-    try:
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
-        with admin.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as exc:  # no server on this machine: PostgreSQL tests skip (CI always has one)
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"PostgreSQL unreachable at {admin_url}: {exc.__class__.__name__}")
-    name = f"pw_backend_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade_head(url)
+    with private_postgres_database("pw_backend") as url:
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -7,20 +7,16 @@ and CI is unset.
 from __future__ import annotations
 
 import json
-import os
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from api.config import Settings
 from api.main import create_app
-from api.migrate import upgrade_head
 
 from .conftest import ADMIN, ADMIN_KEY, ingest
 
@@ -28,29 +24,9 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture(scope="module")
-def pg_url() -> Iterator[str]:
-    admin_url = os.environ.get(
-        "POTHOLE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-    )
-    try:
-        admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
-        with admin.connect() as conn:
-            conn.execute(text("SELECT 1"))
-    except Exception as exc:
-        if os.environ.get("CI"):
-            raise
-        pytest.skip(f"PostgreSQL unreachable at {admin_url}: {exc.__class__.__name__}")
-    name = f"pw_layers_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade_head(url)  # includes the layers revision 0100_layers
+def pg_url(private_postgres_database: Callable[[str], AbstractContextManager[str]]) -> Iterator[str]:
+    with private_postgres_database("pw_layers") as url:  # migrated, incl. the layers revision 0100_layers
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def pg_settings(url: str, layers_dir: Path | None) -> Settings:

@@ -23,12 +23,13 @@ pytest.importorskip("api.main", reason="the API package is not importable here")
 
 from api.geo.distance import LatLon  # noqa: E402
 from detector.edge.outbox import Outbox  # noqa: E402
-from sim.harness import PROJECT_ROOT, ApiServer, free_port, run_edge_agent  # noqa: E402
+from sim.harness import PROJECT_ROOT, ApiServer, edge_run_args, free_port, run_edge_agent  # noqa: E402
 from sim.noise import GpsErrorModel  # noqa: E402
 from sim.patrol import PatrolConfig, simulate_patrol  # noqa: E402
 from sim.routes import graph_route, grid_edges  # noqa: E402
 
 ADMIN_KEY = "faults-admin-key-0123456789"
+EDGE_RUN = [sys.executable, "-m", "pothole_cli", "edge", "run"]
 
 
 class KillingProxy:
@@ -126,25 +127,8 @@ def test_every_sighting_is_stored_exactly_once_through_outage_and_kills(tmp_path
         # 1. the API is down while the first pass starts; it comes up 4 s later and dies mid-request
         agent = subprocess.Popen(
             [
-                sys.executable,
-                "-m",
-                "pothole_cli",
-                "edge",
-                "run",
-                "--source",
-                pass1["frames"],
-                "--gps",
-                pass1["gps"],
-                "--detections",
-                pass1["detections"],
-                "--api",
-                proxy.url,
-                "--key",
-                ADMIN_KEY,
-                "--vehicle-id",
-                "sim-1",
-                "--queue",
-                str(queue),
+                *EDGE_RUN,
+                *edge_run_args(pass1, api_url=proxy.url, key=ADMIN_KEY, vehicle_id="sim-1", queue_path=queue),
                 "--drain-timeout-s",
                 "90",
             ],
@@ -170,25 +154,8 @@ def test_every_sighting_is_stored_exactly_once_through_outage_and_kills(tmp_path
         servers[-1].stop()
         agent = subprocess.Popen(
             [
-                sys.executable,
-                "-m",
-                "pothole_cli",
-                "edge",
-                "run",
-                "--source",
-                pass2["frames"],
-                "--gps",
-                pass2["gps"],
-                "--detections",
-                pass2["detections"],
-                "--api",
-                proxy.url,
-                "--key",
-                ADMIN_KEY,
-                "--vehicle-id",
-                "sim-1",
-                "--queue",
-                str(queue),
+                *EDGE_RUN,
+                *edge_run_args(pass2, api_url=proxy.url, key=ADMIN_KEY, vehicle_id="sim-1", queue_path=queue),
             ],
             cwd=PROJECT_ROOT,
             stdout=subprocess.DEVNULL,
