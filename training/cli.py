@@ -15,8 +15,9 @@ from typing import Annotated, NoReturn
 import typer
 
 from training.dataset_cli import dataset_app
+from training.progress import progress_bar
 
-__all__ = ["register", "progress_bar"]
+__all__ = ["register"]
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DataOption = Annotated[list[Path], typer.Option("--data", help="A YOLO data.yaml (repeat for several).")]
@@ -35,14 +36,6 @@ def register(app: typer.Typer) -> None:
 def fail(command: str, message: str, code: int = 2) -> NoReturn:
     typer.echo(f"pothole {command}: error: {message}", err=True)
     raise SystemExit(code)  # not typer.Exit: click drops its code under the hub's standalone_mode=False
-
-
-def progress_bar(items, desc: str = ""):
-    """Progress on stderr (stdout stays clean for --json)."""
-    from rich.console import Console
-    from rich.progress import track
-
-    return track(items, description=desc, console=Console(stderr=True), transient=True)
 
 
 def _check_files(command: str, paths: list[Path], what: str) -> None:
@@ -64,10 +57,17 @@ def _parse_hw(command: str, text: str) -> tuple[int, int]:
 def train(
     data: DataOption = [],  # noqa: B006  (typer reads the default)
     model: Annotated[
-        str, typer.Option(help="Model .yaml: yolov8n.yaml, yolo11n.yaml, yolov8n-p2.yaml ...")
-    ] = "yolov8n.yaml",
+        str | None,
+        typer.Option(help="Model .yaml: yolov8n.yaml, yolov8s.yaml, yolov8n-p2.yaml ... (default "
+                     "yolov8n.yaml; with --from: the checkpoint's own architecture)"),
+    ] = None,
+    start_from: Annotated[
+        Path | None,
+        typer.Option("--from", help="Start from this .pt: fine-tune or continue it (with --model: transfer "
+                     "its matching layers into that architecture)."),
+    ] = None,
     imgsz: Annotated[int, typer.Option(help="Training input size (px).")] = 416,
-    epochs: Annotated[int, typer.Option()] = 100,
+    epochs: Annotated[int, typer.Option(help="Epochs (with --hours: fitted to the budget).")] = 100,
     batch: Annotated[int, typer.Option()] = 16,
     name: Annotated[str, typer.Option(help="Run name (folder under the runs dir).")] = "pothole",
     hours: Annotated[float | None, typer.Option(help="Wall-clock budget; the LR schedule fits it.")] = None,
@@ -80,23 +80,75 @@ def train(
         Path | None, typer.Option(help="Runs folder (default POTHOLE_RUNS_DIR or ~/.cache).")
     ] = None,
     fraction: Annotated[float, typer.Option(help="Share of the train split to use.")] = 1.0,
-    workers: Annotated[int, typer.Option(help="Data loader workers.")] = 2,
+    device: Annotated[str, typer.Option(help="cpu, mps, a GPU index (0, 0,1) or cuda:0.")] = "cpu",
+    cache: Annotated[str, typer.Option(help="Cache decoded images: ram, disk or none.")] = "none",
+    workers: Annotated[
+        int | None, typer.Option(help="Data loader workers (default: this machine's cores).")
+    ] = None,
+    optimizer: Annotated[
+        str, typer.Option(help="SGD, AdamW, Adam ... or auto (ultralytics picks the optimiser and its rate).")
+    ] = "auto",
+    lr0: Annotated[float | None, typer.Option(help="Initial learning rate (needs --optimizer).")] = None,
+    lrf: Annotated[float | None, typer.Option(help="Final LR as a fraction of lr0 (default 0.01).")] = None,
+    warmup_epochs: Annotated[float | None, typer.Option(help="Warm-up epochs (default 3).")] = None,
+    close_mosaic: Annotated[
+        int | None, typer.Option(help="Turn mosaic off for the last N epochs (default 10).")
+    ] = None,
+    patience: Annotated[int, typer.Option(help="Early-stop patience in epochs (with per-epoch val).")] = 100,
+    deterministic: Annotated[
+        bool, typer.Option(help="Deterministic kernels (reproducible; slower on a GPU).")
+    ] = True,
 ) -> None:
+    from training.accelerator import DeviceError, require_device
     from training.data import TilingPlan, build_training_set
     from training.merge import MergeError, merge_datasets
-    from training.train import DEFAULT_RUNS_DIR, TrainConfig, run_dir
+    from training.train import (
+        CACHE_MODES,
+        DEFAULT_RUNS_DIR,
+        OPTIMIZERS,
+        TrainConfig,
+        default_workers,
+        run_dir,
+    )
     from training.train import train as run_training
 
     runs = runs_dir or DEFAULT_RUNS_DIR
     if not resume and not data:
         fail("train", "--data: at least one data.yaml is needed (or --resume)")
     _check_files("train", data, "--data")
+    if start_from is not None:
+        _check_files("train", [start_from], "--from")
+        if start_from.suffix != ".pt":
+            fail("train", f"--from {start_from}: must be a .pt checkpoint")
+        if resume:
+            fail("train", "--from and --resume: choose one (--resume continues the run NAME as it was)")
     if imgsz < 32 or imgsz % 32:
         fail("train", f"--imgsz {imgsz}: must be a positive multiple of 32")
     if epochs < 1 or batch < 1:
         fail("train", f"--epochs {epochs} / --batch {batch}: must be at least 1")
+    if cache not in CACHE_MODES:
+        fail("train", f"--cache {cache!r}: expected one of {', '.join(CACHE_MODES)}")
+    if workers is not None and workers < 0:
+        fail("train", f"--workers {workers}: must be 0 or more")
+    if optimizer not in OPTIMIZERS:
+        fail("train", f"--optimizer {optimizer!r}: expected one of {', '.join(OPTIMIZERS)}")
+    if lr0 is not None and optimizer == "auto":
+        fail("train", "--lr0 needs --optimizer SGD or AdamW: with auto, ultralytics ignores it")
+    for option, value in (("--lr0", lr0), ("--lrf", lrf)):
+        if value is not None and not 0 < value <= 1:
+            fail("train", f"{option} {value}: must be in (0, 1]")
+    if warmup_epochs is not None and not 0 <= warmup_epochs <= epochs:
+        fail("train", f"--warmup-epochs {warmup_epochs}: must be between 0 and --epochs")
+    if close_mosaic is not None and close_mosaic < 0:
+        fail("train", f"--close-mosaic {close_mosaic}: must be 0 or more")
+    if hours is not None and not 0 < hours <= 24 * 14:
+        fail("train", f"--hours {hours}: must be in (0, 336]")
+    try:
+        parsed_device = require_device(device)
+    except DeviceError as error:
+        fail("train", str(error))
     if resume:
-        config = TrainConfig(data_yaml=Path(), name=name, runs_dir=runs)
+        config = TrainConfig(data_yaml=Path(), name=name, runs_dir=runs, device=device)
     else:
         set_dir = runs.parent / "sets" / (f"{name}-t{tile}" if tile else name)
         try:
@@ -110,7 +162,7 @@ def train(
             fail("train", str(error))
         config = TrainConfig(
             data_yaml=data_yaml,
-            model_yaml=model,
+            model_yaml=model if (model or start_from is None) else None,
             imgsz=imgsz,
             epochs=epochs,
             batch=batch,
@@ -119,35 +171,53 @@ def train(
             hours=hours,
             runs_dir=runs,
             fraction=fraction,
-            workers=workers,
+            workers=default_workers() if workers is None else workers,
+            device=parsed_device.ultralytics,
+            cache=cache,
+            start_from=start_from.resolve() if start_from else None,
+            optimizer=optimizer,
+            lr0=lr0,
+            lrf=lrf,
+            warmup_epochs=warmup_epochs,
+            close_mosaic=close_mosaic,
+            patience=patience,
+            deterministic=deterministic,
         )
         run_dir(config).mkdir(parents=True, exist_ok=True)
-        parts = [
-            "pothole",
-            "train",
-            *[a for p in data for a in ("--data", str(p.resolve()))],
-            "--model",
-            model,
-            "--imgsz",
-            str(imgsz),
-            "--epochs",
-            str(epochs),
-            "--batch",
-            str(batch),
-            "--name",
-            name,
-            "--seed",
-            str(seed),
-        ]
-        parts += ["--hours", str(hours)] if hours else []
-        parts += ["--tile", str(tile)] if tile else []
-        parts += ["--fraction", str(fraction)] if fraction != 1.0 else []
-        (run_dir(config) / "command.txt").write_text(shlex.join(parts) + "\n")
+        (run_dir(config) / "command.txt").write_text(shlex.join(
+            _train_command(data, config, tile, model, start_from)) + "\n")
     try:
         best = run_training(config, resume=resume)
     except (FileNotFoundError, AssertionError, ValueError) as error:  # e.g. nothing to resume
         fail("train", str(error).strip().splitlines()[-1] if str(error).strip() else repr(error))
     typer.echo(f"best checkpoint: {best}")
+
+
+def _train_command(data: list[Path], config, tile: int | None, model: str | None,
+                   start_from: Path | None) -> list[str]:
+    """The `pothole train` line that reproduces a run (paths inside the repository relative to it)."""
+    parts = ["pothole", "train", *[a for p in data for a in ("--data", _display_path(p))]]
+    parts += ["--model", model] if model else []
+    parts += ["--from", _display_path(start_from)] if start_from else []
+    parts += ["--imgsz", str(config.imgsz), "--epochs", str(config.epochs), "--batch", str(config.batch),
+              "--name", config.name, "--seed", str(config.seed), "--device", config.device,
+              "--workers", str(config.workers)]
+    parts += ["--optimizer", config.optimizer] if config.optimizer != "auto" else []
+    optional = {"--hours": config.hours, "--tile": tile, "--lr0": config.lr0, "--lrf": config.lrf,
+                "--warmup-epochs": config.warmup_epochs, "--close-mosaic": config.close_mosaic}
+    parts += [a for flag, value in optional.items() if value is not None for a in (flag, str(value))]
+    parts += ["--cache", config.cache] if config.cache != "none" else []
+    parts += ["--fraction", str(config.fraction)] if config.fraction != 1.0 else []
+    parts += ["--no-deterministic"] if not config.deterministic else []
+    return parts
+
+
+def _display_path(path: Path) -> str:
+    resolved = path.resolve()
+    try:
+        return str(resolved.relative_to(PROJECT_ROOT))
+    except ValueError:
+        return str(path)
 
 
 def export(

@@ -35,8 +35,8 @@ def _require_yaml(command: str, path: Path) -> None:
 def check(data: Annotated[Path, typer.Argument(help="YOLO data.yaml")]) -> None:
     from rich.table import Table
 
-    from training.cli import progress_bar
     from training.dataset_check import check_dataset
+    from training.progress import progress_bar
 
     _require_yaml("check", data)
     try:

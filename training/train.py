@@ -1,4 +1,4 @@
-"""Offline, seeded, resumable YOLO training from a model .yaml (no pretrained checkpoint exists here).
+"""Offline, seeded, resumable YOLO training: from a model .yaml (random init) or from a checkpoint.
 
 The only module (with export/evaluate) that imports ultralytics and torch, and only inside functions,
 so `pothole --help` stays fast and the API image never needs them.
@@ -9,16 +9,35 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from training.accelerator import Device, install_offline_amp_check, parse_device
 
 DEFAULT_RUNS_DIR = Path(os.environ.get("POTHOLE_RUNS_DIR", Path.home() / ".cache" / "pothole-watch" / "runs"))
+CACHE_MODES = ("ram", "disk", "none")
+OPTIMIZERS = ("auto", "SGD", "AdamW", "Adam", "Adamax", "NAdam", "RAdam", "RMSProp")
+
+
+def default_workers() -> int:
+    """Data-loader workers: the cores this process may use (ultralytics caps it by batch and CPUs)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True, slots=True)
 class TrainConfig:
-    """Everything a run depends on; recorded beside the run so a model card can name it."""
+    """Everything a run depends on; recorded beside the run so a model card can name it.
+
+    `start_from` is a `.pt` checkpoint: with no `model_yaml` the run continues that network (its
+    architecture and weights); with a `model_yaml` it builds that architecture and transfers every layer
+    whose name and shape match (e.g. a P2-head model started from a P3-P5 checkpoint).
+    The optimiser fields left at None keep ultralytics' defaults.
+    """
 
     data_yaml: Path
-    model_yaml: str = "yolov8n.yaml"
+    model_yaml: str | None = "yolov8n.yaml"
     imgsz: int = 416
     epochs: int = 100
     batch: int = 16
@@ -31,6 +50,18 @@ class TrainConfig:
     runs_dir: Path = DEFAULT_RUNS_DIR
     fraction: float = 1.0
     device: str = "cpu"
+    cache: str = "none"
+    start_from: Path | None = None
+    optimizer: str = "auto"             # auto: ultralytics picks SGD or AdamW and the rate by run length
+    lr0: float | None = None
+    lrf: float | None = None
+    warmup_epochs: float | None = None
+    close_mosaic: int | None = None
+    deterministic: bool = True
+
+    @property
+    def parsed_device(self) -> Device:
+        return parse_device(self.device)
 
 
 def prepare_offline_environment(runs_dir: Path) -> None:
@@ -46,9 +77,43 @@ def run_dir(config: TrainConfig) -> Path:
     return config.runs_dir / config.name
 
 
+def train_arguments(config: TrainConfig) -> dict[str, Any]:
+    """The keyword arguments `YOLO.train` receives for a new (not resumed) run."""
+    device = config.parsed_device
+    if config.start_from is None:
+        pretrained: bool | str = False
+    elif config.model_yaml is None:
+        pretrained = True  # the loaded checkpoint's own weights
+    else:
+        pretrained = str(config.start_from)  # transferred into the new architecture
+    arguments: dict[str, Any] = {
+        "data": str(config.data_yaml), "imgsz": config.imgsz, "epochs": config.epochs, "batch": config.batch,
+        "project": str(config.runs_dir), "name": config.name, "exist_ok": True, "seed": config.seed,
+        "deterministic": config.deterministic, "workers": config.workers, "patience": config.patience,
+        "val": config.validate_each_epoch, "plots": False, "amp": device.kind == "cuda",
+        "device": device.ultralytics,
+        "fraction": config.fraction, "pretrained": pretrained, "verbose": True,
+        "cache": False if config.cache == "none" else config.cache, "optimizer": config.optimizer,
+    }
+    optional = {"time": config.hours, "lr0": config.lr0, "lrf": config.lrf,
+                "warmup_epochs": config.warmup_epochs, "close_mosaic": config.close_mosaic}
+    arguments.update({key: value for key, value in optional.items() if value is not None})
+    return arguments
+
+
+def build_model(config: TrainConfig) -> Any:
+    """The ultralytics model a new run starts from (nothing is downloaded: a .yaml or a local .pt)."""
+    from ultralytics import YOLO  # heavy: torch
+
+    if config.start_from is not None and config.model_yaml is None:
+        return YOLO(str(config.start_from))
+    return YOLO(config.model_yaml or "yolov8n.yaml")
+
+
 def train(config: TrainConfig, resume: bool = False) -> Path:
     """Train (or resume) and return the path of the best checkpoint."""
     prepare_offline_environment(config.runs_dir)
+    install_offline_amp_check()
     from ultralytics import YOLO  # heavy: torch
 
     last_checkpoint = run_dir(config) / "weights" / "last.pt"
@@ -65,14 +130,6 @@ def train(config: TrainConfig, resume: bool = False) -> Path:
         data = checkpoint.get("train_args", {}).get("data")
         model.train(resume=True, **({"data": data} if data else {}))
     else:
-        model = YOLO(config.model_yaml)  # built from the .yaml: random init, nothing downloaded
-        extra = {"time": config.hours} if config.hours else {}
-        model.train(
-            data=str(config.data_yaml), imgsz=config.imgsz, epochs=config.epochs, batch=config.batch,
-            project=str(config.runs_dir), name=config.name, exist_ok=True, seed=config.seed,
-            deterministic=True, workers=config.workers, patience=config.patience,
-            val=config.validate_each_epoch, plots=False, amp=False, device=config.device,
-            fraction=config.fraction, pretrained=False, verbose=True, **extra,
-        )
+        build_model(config).train(**train_arguments(config))
     best = run_dir(config) / "weights" / "best.pt"
     return best if best.exists() else last_checkpoint
