@@ -50,6 +50,14 @@ def _run_dir(training: dict) -> Path | None:
     return None
 
 
+def _started_from(train_command: str) -> str | None:
+    """The checkpoint a `pothole train --from X` run continued (its name: its own card or PROVENANCE)."""
+    words = shlex.split(train_command) if train_command else []
+    if "--from" in words and words.index("--from") + 1 < len(words):
+        return Path(words[words.index("--from") + 1]).name
+    return None
+
+
 def _speed_frame(data_yamls: tuple[Path, ...], split: str) -> Path | None:
     """The largest first image among the datasets' split (a dashcam frame where there is one)."""
     import cv2
@@ -69,11 +77,13 @@ def write_card(
     model_id: str,
     onnx_name: str,
     int8_name: str | None,
-    candidate: dict[str, Metrics],
+    reported: dict[str, Metrics],
     int8_metrics: dict[str, Metrics],
-    current: dict[str, Metrics] | None,
+    candidate_decided: dict[str, Metrics],
+    current_decided: dict[str, Metrics] | None,
     current_id: str | None,
 ) -> Path:
+    """`reported`/`int8_metrics`: the card's split (test); `*_decided`: the split the promotion used (val)."""
     from training.speed import measure_speed_ms
 
     weights_dir: Path = request.weights_dir
@@ -88,6 +98,9 @@ def write_card(
         hours = columns.get("time", [])
         train_hours = hours[-1] / 3600 if hours else None
         training = {**training, "epochs_done": len(columns.get("epoch", []))}
+    hardware: dict = {}
+    if run_dir is not None and (run_dir / "hardware.json").is_file():
+        hardware = json.loads((run_dir / "hardware.json").read_text())
     commands = {}
     recorded = run_dir / "command.txt" if run_dir is not None else None
     if recorded is not None and recorded.exists():
@@ -113,14 +126,18 @@ def write_card(
         int8_name=int8_name,
         settings_json=metadata.get("pothole_settings", "{}"),
         training=training,
-        test_metrics=candidate,
+        test_metrics=reported,
         int8_metrics=int8_metrics,
+        decided_on=request.split,
+        decision={"candidate": candidate_decided}
+        | ({f"in service before: {current_id}": current_decided} if current_decided else {}),
+        notes=request.notes,
         speed_ms=speed,
         commands=commands,
         curves_png=curves_name,
-        previous=current or {},
-        previous_id=current_id,
         train_hours=train_hours,
+        hardware=hardware,
+        started_from=_started_from(commands.get("train", "")),
     )
     card = weights_dir / f"{model_id}.md"
     card.write_text(render_card(facts, PROJECT_ROOT))

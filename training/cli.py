@@ -296,6 +296,9 @@ def evaluate(
         int | None, typer.Option(help="Experiment: override the model's tiling (0: whole frames only).")
     ] = None,
     threads: Annotated[int | None, typer.Option(help="ONNX Runtime threads.")] = None,
+    notes: Annotated[
+        Path | None, typer.Option(help="Markdown appended to the model card (how the model was chosen).")
+    ] = None,
 ) -> None:
     from detector import DetectorError, current_weights_path
     from training.evaluate import EvaluationError
@@ -333,6 +336,9 @@ def promote(
     weights_dir: Annotated[Path, typer.Option(help="Folder of the models in service.")] = PROJECT_ROOT
     / "weights",
     threads: Annotated[int | None, typer.Option(help="ONNX Runtime threads.")] = None,
+    notes: Annotated[
+        Path | None, typer.Option(help="Markdown appended to the model card (how the model was chosen).")
+    ] = None,
 ) -> None:
     from detector import DetectorError
     from training.evaluate import EvaluationError
@@ -349,6 +355,8 @@ def promote(
         int8 = int8_path_for(candidate)
     if int8 is not None:
         _check_files("promote", [int8], "--int8")
+    if notes is not None:
+        _check_files("promote", [notes], "--notes")
     parts = ["pothole", "promote", str(candidate), "--margin", str(margin)]
     parts += ["--int8", str(int8)] if int8 else []
     parts += [a for p in data for a in ("--data", str(p))]
@@ -360,6 +368,7 @@ def promote(
         int8=int8,
         command=shlex.join(parts),
         threads=threads,
+        notes=notes.read_text(encoding="utf-8") if notes is not None else "",
     )
     try:
         result = run_promotion(request, log=lambda m: typer.echo(m, err=True), progress=progress_bar)

@@ -22,6 +22,7 @@ from training.parity import ParityReport, check_parity, sample_images
 
 __all__ = [
     "ExportError",
+    "Int8Error",
     "ExportRequest",
     "ExportResult",
     "export_checkpoint",
@@ -36,6 +37,10 @@ SETTINGS_KEY, MODEL_ID_KEY, TRAINING_KEY = "pothole_settings", "pothole_model_id
 
 class ExportError(RuntimeError):
     """The export was refused; the message says which check failed."""
+
+
+class Int8Error(ExportError):
+    """The INT8 copy was refused; the FP32 export passed its checks and is kept."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,13 +224,18 @@ def export_checkpoint(request: ExportRequest, log=print, progress=None) -> Expor
             f"operating confidence {conf:.3f} "
             f"(best F1 {val_metrics.f1:.3f} on val of {len(sources)} dataset(s))"
         )
-        if request.int8:
-            int8_path = _int8(onnx_path, data_yamls, model_id, log)
     except Exception:
         onnx_path.unlink(missing_ok=True)
-        if int8_path is not None:
-            int8_path.unlink(missing_ok=True)
         raise
+    if request.int8:
+        # Optional and later: its failure removes only the INT8 file; the FP32 export passed its checks.
+        try:
+            int8_path = _int8(onnx_path, data_yamls, model_id, log)
+        except Exception as error:
+            int8_path_for(onnx_path).unlink(missing_ok=True)
+            reason = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
+            message = f"int8 refused ({reason}); the checked FP32 export is kept at {onnx_path}"
+            raise Int8Error(message) from error
     return ExportResult(onnx_path, int8_path, model_id, settings.to_json(), parity, val_metrics.f1)
 
 
@@ -234,10 +244,16 @@ def int8_path_for(onnx_path: Path) -> Path:
 
 
 def _int8(onnx_path: Path, data_yamls: list[Path], model_id: str, log) -> Path:
+    from training.parity import check_int8_agreement
     from training.quantize import quantize_int8
 
     train_images = [img for p in data_yamls for img in split_images(read_data_yaml(p), "train")]
     int8_path = quantize_int8(onnx_path, int8_path_for(onnx_path), sample_images(train_images, 64))
     write_metadata(int8_path, {MODEL_ID_KEY: f"{model_id}-int8"})
     log(f"int8: {int8_path} (static QDQ per-channel, {min(64, len(train_images))} calibration images)")
+    val_images = [img for p in data_yamls for img in split_images(read_data_yaml(p), "val")]
+    agreement = check_int8_agreement(onnx_path, int8_path, sample_images(val_images, PARITY_IMAGES))
+    log(str(agreement))
+    if not agreement.ok:
+        raise ExportError(f"the INT8 copy disagrees with the FP32 export ({agreement})")
     return int8_path

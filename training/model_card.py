@@ -17,9 +17,16 @@ from pathlib import Path
 from training.data import read_data_yaml
 from training.metrics import Metrics
 
-__all__ = ["CardFacts", "dataset_licence", "plot_training_curves", "render_card", "git_commit"]
+__all__ = [
+    "CardFacts",
+    "dataset_licence",
+    "plot_training_curves",
+    "portable_text",
+    "render_card",
+    "git_commit",
+]
 
-TARGET_MAP50 = {"chitholian-potholes": 0.70, "dnit-rs-es": 0.40}
+TARGET_MAP50 = {"chitholian-potholes": 0.74, "dnit-rs-es": 0.28}  # issue 13: the best measured so far
 INT8_MAX_DROP = 0.02
 KNOWN_LICENCES = {
     "chitholian-potholes": (
@@ -46,9 +53,40 @@ class CardFacts:
     speed_ms: dict[str, float] = field(default_factory=dict)
     commands: dict[str, str] = field(default_factory=dict)
     curves_png: str | None = None
-    previous: dict[str, Metrics] = field(default_factory=dict)
-    previous_id: str | None = None
+    decided_on: str = "val"
+    decision: dict[str, dict[str, Metrics]] = field(default_factory=dict)  # title -> dataset -> metrics
+    notes: str = ""
     train_hours: float | None = None
+    hardware: dict = field(default_factory=dict)
+    started_from: str | None = None
+
+
+def portable_text(text: str, project_root: Path) -> str:
+    """A command or path as any clone reads it: the repository's own paths relative to it, the data
+    beside it as ../shared, the home folder as ~ (a card never names one machine's folders)."""
+    replacements = {
+        f"{project_root.parent / 'shared'}/": "../shared/",
+        f"{project_root}/": "",
+        f"{Path.home()}/": "~/",
+    }
+    for absolute, relative in replacements.items():
+        text = text.replace(absolute, relative)
+    return text
+
+
+def dataset_reference(data_yaml: Path, project_root: Path) -> str:
+    """`datasets/<name>.yaml` when the repository has that template, else the dataset's name."""
+    name = data_yaml.parent.name if data_yaml.stem == "data" else data_yaml.stem
+    template = project_root / "datasets" / f"{name}.yaml"
+    return f"{name} (`datasets/{name}.yaml`)" if template.is_file() else name
+
+
+def _hardware_line(facts: CardFacts) -> str:
+    hardware = facts.hardware
+    where = hardware.get("accelerator") or "unrecorded hardware"
+    cores = f", {hardware['cpu_cores']} CPU cores" if hardware.get("cpu_cores") else ""
+    hours = f"{facts.train_hours:.2f} h of training" if facts.train_hours else "training time unrecorded"
+    return f"- Trained on: {where}{cores}; {hours}"
 
 
 def dataset_licence(data_yaml: Path) -> str:
@@ -176,12 +214,14 @@ def render_card(facts: CardFacts, project_root: Path) -> str:
         f"- Promoted: {datetime.now(UTC):%Y-%m-%d %H:%M UTC}; project commit {git_commit(project_root)}",
         f"- Files: `{facts.onnx_name}` (FP32)"
         + (f", `{facts.int8_name}` (static INT8, QDQ per-channel)" if facts.int8_name else ""),
-        f"- Architecture: `{training.get('model') or 'unknown'}` (ultralytics YOLO, single class `pothole`), "
-        f"trained from scratch (random init, no pretrained weights)",
+        f"- Architecture: `{Path(str(training.get('model') or 'unknown')).name}` (ultralytics YOLO, single "
+        "class `pothole`), "
+        + (f"continued from `{facts.started_from}` (trained from scratch, no pretrained weights)"
+           if facts.started_from else "trained from scratch (random init, no pretrained weights)"),
         f"- Training: imgsz {training.get('imgsz')}, epochs {training.get('epochs_done', '?')} of "
         f"{training.get('epochs')} planned (time-boxed runs stop early), batch {training.get('batch')}, "
-        f"seed {training.get('seed')}"
-        + (f", {facts.train_hours:.2f} h on this CPU" if facts.train_hours else ""),
+        f"seed {training.get('seed')}",
+        _hardware_line(facts),
         f"- Inference settings (ONNX metadata `pothole_settings`): `{facts.settings_json}`",
         f"- Operating confidence {op.get('conf', '?')}: best F1 ({op.get('f1', '?')}) on the **val** splits, "
         "never chosen on test"
@@ -191,13 +231,11 @@ def render_card(facts: CardFacts, project_root: Path) -> str:
         "",
     ]
     for data_yaml in dataset_files:
-        lines.append(f"- `{data_yaml}`: {dataset_licence(data_yaml)}")
+        lines.append(f"- {dataset_reference(data_yaml, project_root)}: {dataset_licence(data_yaml)}")
     lines += ["", "## Test metrics (through `detector/`, the production path, model's own settings)", ""]
     lines += _metrics_rows("FP32 test split", facts.test_metrics)
     if facts.int8_metrics:
         lines += ["", *_metrics_rows("INT8 test split", facts.int8_metrics)]
-    if facts.previous:
-        lines += ["", *_metrics_rows(f"previous model {facts.previous_id}", facts.previous)]
     lines += [
         "",
         "mAP over 10 IoU thresholds with ultralytics' COCO-style 101-point interpolation: `ap_per_class` "
@@ -207,6 +245,12 @@ def render_card(facts: CardFacts, project_root: Path) -> str:
         "",
     ]
     lines += _target_lines(facts)
+    if facts.decision:
+        lines += [f"## The promotion decision ({facts.decided_on} splits, never test)", ""]
+        for title, metrics in facts.decision.items():
+            lines += [*_metrics_rows(f"{title} ({facts.decided_on})", metrics), ""]
+    if facts.notes.strip():
+        lines += [facts.notes.strip(), ""]
     if facts.speed_ms:
         lines += ["## Speed on this CPU", ""]
         lines += [f"- {name}: {value:.1f} ms" for name, value in facts.speed_ms.items()]
@@ -226,5 +270,5 @@ def render_card(facts: CardFacts, project_root: Path) -> str:
         "",
     ]
     for name, command in facts.commands.items():
-        lines += [f"{name}:", "```bash", command, "```"]
+        lines += [f"{name}:", "```bash", portable_text(command, project_root), "```"]
     return "\n".join(lines) + "\n"

@@ -16,7 +16,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-__all__ = ["ParityReport", "match_fraction", "check_parity", "sample_images"]
+__all__ = [
+    "ParityReport",
+    "QuantizedAgreement",
+    "match_fraction",
+    "check_parity",
+    "check_int8_agreement",
+    "sample_images",
+]
 
 MIN_IOU = 0.9
 CONF_TOLERANCE = 0.02
@@ -64,7 +71,14 @@ def _iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
 
 
 def match_fraction(
-    a_xyxy: np.ndarray, a_conf: np.ndarray, b_xyxy: np.ndarray, b_conf: np.ndarray, min_conf: float
+    a_xyxy: np.ndarray,
+    a_conf: np.ndarray,
+    b_xyxy: np.ndarray,
+    b_conf: np.ndarray,
+    min_conf: float,
+    *,
+    min_iou: float = MIN_IOU,
+    conf_tolerance: float = CONF_TOLERANCE,
 ) -> tuple[int, int]:
     """(matched, compared): boxes of `a` at >= min_conf that have a twin among all boxes of `b`."""
     strong = np.flatnonzero(a_conf >= min_conf)
@@ -73,7 +87,7 @@ def match_fraction(
         if len(b_xyxy) == 0:
             continue
         ious = _iou(a_xyxy[index], b_xyxy)
-        close = (ious >= MIN_IOU) & (np.abs(b_conf - a_conf[index]) <= CONF_TOLERANCE)
+        close = (ious >= min_iou) & (np.abs(b_conf - a_conf[index]) <= conf_tolerance)
         matched += bool(close.any())
     return matched, len(strong)
 
@@ -145,3 +159,66 @@ def check_parity(
         m, n = match_fraction(onnx_xyxy, onnx_conf, pt_xyxy, pt_conf, conf)
         matched_onnx, boxes_onnx = matched_onnx + m, boxes_onnx + n
     return ParityReport(len(frames), conf, boxes_pt, boxes_onnx, matched_pt, matched_onnx)
+
+
+INT8_MIN_IOU = 0.5
+INT8_CONF_TOLERANCE = 0.1
+INT8_MIN_AGREEMENT = 0.8
+
+
+@dataclass(frozen=True, slots=True)
+class QuantizedAgreement:
+    """How many of the FP32 model's boxes (at its operating confidence) the INT8 copy finds, and back."""
+
+    images: int
+    conf: float
+    boxes_fp32: int
+    boxes_int8: int
+    matched_fp32: int
+    matched_int8: int
+
+    @property
+    def agreement(self) -> float:
+        total = self.boxes_fp32 + self.boxes_int8
+        return 1.0 if total == 0 else (self.matched_fp32 + self.matched_int8) / total
+
+    @property
+    def ok(self) -> bool:
+        return self.agreement >= INT8_MIN_AGREEMENT
+
+    def __str__(self) -> str:
+        return (
+            f"int8 agreement on {self.images} images at conf>={self.conf:.3f}: "
+            f"{self.matched_fp32}/{self.boxes_fp32} FP32 boxes and "
+            f"{self.matched_int8}/{self.boxes_int8} INT8 boxes matched "
+            f"(IoU>={INT8_MIN_IOU}, |dconf|<={INT8_CONF_TOLERANCE}): {self.agreement:.3f}"
+        )
+
+
+def check_int8_agreement(fp32_path: Path, int8_path: Path, images: list[Path]) -> QuantizedAgreement:
+    """Run both ONNX files through the production detector (their own settings: tiles, shapes) and match
+    boxes. Quantization moves scores by a few hundredths and boxes by a pixel or two, so the tolerances are
+    wider than the checkpoint parity's; a broken quantization (a dynamic graph calibrated wrongly, a head
+    quantized into one scale) loses most boxes and fails this check.
+    """
+    from detector import OnnxDetector
+
+    fp32 = OnnxDetector.load(fp32_path, threads=None)
+    int8 = OnnxDetector.load(int8_path, threads=None)
+    conf = fp32.settings.conf
+    int8 = int8.with_settings(int8.settings.with_overrides(conf=conf / 2))
+    fp32 = fp32.with_settings(fp32.settings.with_overrides(conf=conf / 2))
+    tolerances = {"min_iou": INT8_MIN_IOU, "conf_tolerance": INT8_CONF_TOLERANCE}
+    frames = boxes_fp32 = boxes_int8 = matched_fp32 = matched_int8 = 0
+    for path in images:
+        frame = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if frame is None:
+            continue
+        frames += 1
+        a_xyxy, a_conf = _onnx_predict(fp32, frame)
+        b_xyxy, b_conf = _onnx_predict(int8, frame)
+        m, n = match_fraction(a_xyxy, a_conf, b_xyxy, b_conf, conf, **tolerances)
+        matched_fp32, boxes_fp32 = matched_fp32 + m, boxes_fp32 + n
+        m, n = match_fraction(b_xyxy, b_conf, a_xyxy, a_conf, conf, **tolerances)
+        matched_int8, boxes_int8 = matched_int8 + m, boxes_int8 + n
+    return QuantizedAgreement(frames, conf, boxes_fp32, boxes_int8, matched_fp32, matched_int8)

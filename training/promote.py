@@ -1,9 +1,10 @@
 """Put a candidate model in service only if it is not worse than the one in service.
 
 Both models are evaluated by the same code (through `detector/`, each with its own settings) on the same
-fixed sets: each dataset's test split. The rule: on every dataset, candidate mAP50 >= current mAP50 -
-margin. A model that gains on one dataset by losing on another is refused, because the service sees
-both kinds of frame. With no model in service, the first candidate is promoted.
+fixed sets: each dataset's **val** split, because choosing a model is tuning and test splits are never
+tuned on; the card then reports the promoted model's test metrics. The rule: on every dataset, candidate
+mAP50 >= current mAP50 - margin. A model that gains on one dataset by losing on another is refused,
+because the service sees both kinds of frame. With no model in service, the first candidate is promoted.
 """
 
 from __future__ import annotations
@@ -33,9 +34,11 @@ class PromoteRequest:
     data_yamls: tuple[Path, ...]
     margin: float = 0.0
     int8: Path | None = None
-    split: str = "test"
+    split: str = "val"          # what the decision is made on
+    report_split: str = "test"  # what the card reports
     command: str = ""
     threads: int | None = None
+    notes: str = ""             # markdown appended to the card (e.g. how this model was chosen)
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,9 +84,13 @@ def read_current(weights_dir: Path) -> dict | None:
     return entry
 
 
-def _evaluate_all(weights: Path, request: PromoteRequest, progress) -> dict[str, Metrics]:
+def _evaluate_all(
+    weights: Path, request: PromoteRequest, progress, split: str | None = None
+) -> dict[str, Metrics]:
     return {
-        dataset_name(p): evaluate(weights, [p], request.split, threads=request.threads, progress=progress)
+        dataset_name(p): evaluate(
+            weights, [p], split or request.split, threads=request.threads, progress=progress
+        )
         for p in request.data_yamls
     }
 
@@ -126,15 +133,18 @@ def promote(request: PromoteRequest, log=print, progress=None) -> PromoteResult:
         int8_name = f"{model_id}-int8.onnx"
         if request.int8.resolve() != (request.weights_dir / int8_name).resolve():
             shutil.copy2(request.int8, request.weights_dir / int8_name)
-        log("evaluating the INT8 model")
-        int8_metrics = _evaluate_all(request.weights_dir / int8_name, request, progress)
+        log(f"evaluating the INT8 model on the {request.report_split} split")
+        int8_metrics = _evaluate_all(request.weights_dir / int8_name, request, progress, request.report_split)
+    log(f"evaluating the candidate on the {request.report_split} split for its card")
+    reported = _evaluate_all(request.weights_dir / onnx_name, request, progress, request.report_split)
     card = write_card(
         request,
         model_id,
         onnx_name,
         int8_name,
-        candidate,
+        reported,
         int8_metrics,
+        candidate,
         current,
         current_entry.get("model_id") if current_entry else None,
     )

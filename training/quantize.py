@@ -93,7 +93,10 @@ def quantize_int8(fp32_path: Path, int8_path: Path, calibration_images: list[Pat
     info = OnnxDetector.load(fp32_path).info
     prepared = int8_path.with_suffix(".prep.onnx")
     try:
-        quant_pre_process(str(fp32_path), str(prepared), skip_symbolic_shape=False)
+        # ONNX Runtime's symbolic shape inference cannot resolve the dynamic graph's Resize/Reshape chains
+        # ("Incomplete symbolic shape inference"); ONNX's own shape inference and the graph optimisation
+        # still run, and the exporter checks the INT8 copy against the FP32 one on real frames.
+        quant_pre_process(str(fp32_path), str(prepared), skip_symbolic_shape=info.dynamic)
         source = onnx.load(str(prepared))
         reader = CalibrationReader(
             calibration_images[:CALIBRATION_IMAGES],

@@ -6,6 +6,7 @@ so `pothole --help` stays fast and the API image never needs them.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,11 +111,31 @@ def build_model(config: TrainConfig) -> Any:
     return YOLO(config.model_yaml or "yolov8n.yaml")
 
 
+def describe_hardware(device: Device) -> dict[str, Any]:
+    """What the run trains on, for the model card (a card must say what compute its numbers cost)."""
+    import platform
+
+    import torch
+
+    facts: dict[str, Any] = {"device": device.ultralytics, "cpu_cores": default_workers(),
+                             "torch": torch.__version__, "python": platform.python_version()}
+    if device.kind == "cuda":
+        facts["accelerator"] = ", ".join(torch.cuda.get_device_name(i) for i in device.indices)
+    elif device.kind == "mps":
+        facts["accelerator"] = "Apple MPS"
+    else:
+        facts["accelerator"] = f"CPU only ({platform.processor() or platform.machine()})"
+    return facts
+
+
 def train(config: TrainConfig, resume: bool = False) -> Path:
     """Train (or resume) and return the path of the best checkpoint."""
     prepare_offline_environment(config.runs_dir)
     install_offline_amp_check()
     from ultralytics import YOLO  # heavy: torch
+
+    run_dir(config).mkdir(parents=True, exist_ok=True)
+    (run_dir(config) / "hardware.json").write_text(json.dumps(describe_hardware(config.parsed_device)) + "\n")
 
     last_checkpoint = run_dir(config) / "weights" / "last.pt"
     if resume:

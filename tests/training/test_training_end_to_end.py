@@ -154,3 +154,40 @@ def test_resume_of_a_finished_run_is_refused(trained, capsys: pytest.CaptureFixt
     assert pothole_cli.main(["train", "--name", "tiny", "--resume", "--runs-dir", str(runs)]) == 2
     assert "nothing to resume" in capsys.readouterr().err
     assert {p.name for p in runs.iterdir()} <= {"tiny", "ultralytics-settings"}  # no new default run
+
+
+def test_a_failed_int8_step_keeps_the_checked_fp32_export(
+    trained, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import training.quantize as quantize_module
+
+    def broken_quantizer(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("Incomplete symbolic shape inference")
+
+    checkpoint, _, work = trained
+    monkeypatch.setattr(quantize_module, "quantize_int8", broken_quantizer)
+    out = work / "int8-fails" / "model.onnx"
+    argv = ["export", str(checkpoint), "--imgsz", "160", "--int8", "--out", str(out)]
+    assert pothole_cli.main(argv) == 1
+    error = capsys.readouterr().err.strip().splitlines()[-1]
+    assert error.startswith("pothole export: error: int8 refused") and "FP32 export is kept" in error
+    assert out.is_file() and not (out.parent / "model-int8.onnx").exists()
+
+
+def test_dynamic_export_quantizes_and_the_int8_copy_runs_any_shape(
+    trained, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import numpy as np
+
+    from detector import OnnxDetector
+
+    checkpoint, _, work = trained
+    out = work / "dynamic" / "model.onnx"
+    argv = ["export", str(checkpoint), "--imgsz", "160", "--dynamic", "--int8", "--out", str(out)]
+    assert pothole_cli.main(argv) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    int8 = OnnxDetector.load(result["int8"])
+    assert int8.info.dynamic
+    for height, width in ((160, 160), (360, 640), (1080, 1920)):
+        (detections,) = int8.detect_batch([np.full((height, width, 3), 114, np.uint8)])
+        assert isinstance(detections, tuple)

@@ -1,0 +1,103 @@
+"""Accuracy against cost for candidate detectors: time per frame and peak memory on this CPU.
+
+Run: .venv/bin/python bench/models.py LABEL=path/to/model.onnx [LABEL=...] [--repeats 12] [--threads 2]
+
+For every model (and its `-int8.onnx` sibling when present) a fresh child process loads the detector
+through `detector.OnnxDetector.load(path, threads=N)` and runs the service's pipeline (the model's own
+tiling, full-frame pass and merge) on one 1024x640 dnit-rs-es survey frame and on the same frame resized to
+1920x1080 (a dashcam frame), 3 warm-ups then the median of `repeats`. The child reports its peak resident
+memory (ru_maxrss) and the memory the loaded detector added, so models never share a heap. Children run
+one after another; each prints one JSON line. Prints a table, then a last line of JSON (label -> numbers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+sys.path.insert(0, str(ROOT))
+SHARED = Path(os.environ.get("POTHOLE_SHARED_DIR", ROOT.parent / "shared"))
+SURVEY_FRAME = SHARED / "datasets" / "dnit-rs-es" / "images" / "val"
+DASHCAM_WH = (1920, 1080)
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def child(model: Path, threads: int, repeats: int) -> dict[str, float]:
+    """Runs in the child process: load, warm up, time both frames, report memory."""
+    import cv2
+
+    from detector import OnnxDetector
+
+    frame_path = sorted(SURVEY_FRAME.glob("*.jpg"))[0]
+    survey = cv2.imread(str(frame_path), cv2.IMREAD_COLOR)
+    dashcam = cv2.resize(survey, DASHCAM_WH, interpolation=cv2.INTER_LINEAR)
+    before = rss_mb()
+    detector = OnnxDetector.load(model, threads=threads)
+    loaded = rss_mb()
+    result: dict[str, float] = {"load_mb": round(loaded - before, 1)}
+    for name, image in (("survey_1024x640_ms", survey), ("dashcam_1920x1080_ms", dashcam)):
+        for _ in range(3):
+            detector(image)
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            detector(image)
+            times.append((time.perf_counter() - start) * 1000)
+        result[name] = round(statistics.median(times), 1)
+    result["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    result["detector_mb"] = round(result["peak_rss_mb"] - before, 1)
+    return result
+
+
+def measure(model: Path, threads: int, repeats: int) -> dict[str, float]:
+    command = [sys.executable, __file__, "--child", str(model), "--threads", str(threads),
+               "--repeats", str(repeats)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"bench/models.py: {model}: {done.stderr.strip().splitlines()[-1:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("models", nargs="*", help="LABEL=path.onnx (its -int8.onnx sibling is also run)")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=12)
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child, args.threads, args.repeats)))
+        return
+    if not args.models:
+        current = json.loads((ROOT / "weights" / "current.json").read_text())
+        args.models = [f"in-service={ROOT / 'weights' / current['onnx']}"]
+    results: dict[str, dict[str, float]] = {}
+    for spec in args.models:
+        label, _, path_text = spec.partition("=")
+        fp32 = Path(path_text)
+        if not fp32.is_file():
+            raise SystemExit(f"bench/models.py: {spec}: no such file")
+        variants = {"FP32": fp32, "INT8": fp32.with_name(f"{fp32.stem}-int8.onnx")}
+        for variant, path in variants.items():
+            if path.is_file():
+                results[f"{label} {variant}"] = measure(path, args.threads, args.repeats)
+                print(f"{label:28s} {variant}  " + "  ".join(
+                    f"{k} {v}" for k, v in results[f'{label} {variant}'].items()), flush=True)
+    print(json.dumps({"threads": args.threads, "repeats": args.repeats, "models": results}))
+
+
+if __name__ == "__main__":
+    main()
