@@ -25,7 +25,14 @@ from detector.tiling import Window, merge_windows, plan_windows, tiling_scale
 from detector.types import Detection, InferenceSettings, ModelInfo
 from detector.weights import current_weights_path
 
-__all__ = ["PROVIDER_ALIASES", "OnnxDetector", "read_model_info", "resolve_providers", "session_options"]
+__all__ = [
+    "PROVIDER_ALIASES",
+    "OnnxDetector",
+    "detections_of",
+    "read_model_info",
+    "resolve_providers",
+    "session_options",
+]
 
 PROVIDER_ALIASES = {
     "cpu": "CPUExecutionProvider",
@@ -226,17 +233,7 @@ class OnnxDetector:
         return merge_windows(per_window, windows, iou=settings.iou, max_det=settings.max_det)
 
     def _to_detections(self, decoded: Decoded) -> tuple[Detection, ...]:
-        xyxy, scores, class_ids = decoded
-        names = self._info.class_names
-        return tuple(
-            Detection(
-                xyxy_px=(b[0], b[1], b[2], b[3]),
-                confidence=score,
-                class_id=cid,
-                class_name=names[cid] if cid < len(names) else str(cid),
-            )
-            for b, score, cid in zip(xyxy.tolist(), scores.tolist(), class_ids.tolist(), strict=True)
-        )
+        return detections_of(decoded, self._info.class_names)
 
     def _buffers(self) -> dict[tuple[Any, ...], Any]:
         buffers = getattr(self._local, "buffers", None)
@@ -265,6 +262,20 @@ class OnnxDetector:
             # A fixed-batch graph is always fed a full batch; the outputs of spare slots are ignored.
             buffers[key] = np.zeros((batch, 3, *canvas_hw), dtype=np.float32)
         return buffers[key]
+
+
+def detections_of(decoded: Decoded, class_names: Sequence[str]) -> tuple[Detection, ...]:
+    """(xyxy, scores, class ids) arrays -> Detection records, named by the model's classes."""
+    xyxy, scores, class_ids = decoded
+    return tuple(
+        Detection(
+            xyxy_px=(b[0], b[1], b[2], b[3]),
+            confidence=score,
+            class_id=cid,
+            class_name=class_names[cid] if cid < len(class_names) else str(cid),
+        )
+        for b, score, cid in zip(xyxy.tolist(), scores.tolist(), class_ids.tolist(), strict=True)
+    )
 
 
 def _check_image(image: np.ndarray) -> None:
