@@ -252,7 +252,7 @@ def _int8(onnx_path: Path, data_yamls: list[Path], model_id: str, log) -> Path:
     write_metadata(int8_path, {MODEL_ID_KEY: f"{model_id}-int8"})
     log(f"int8: {int8_path} (static QDQ per-channel, {min(64, len(train_images))} calibration images)")
     val_images = [img for p in data_yamls for img in split_images(read_data_yaml(p), "val")]
-    agreement = check_int8_agreement(onnx_path, int8_path, sample_images(val_images, PARITY_IMAGES))
+    agreement = check_int8_agreement(onnx_path, int8_path, sample_images(val_images, 2 * PARITY_IMAGES))
     log(str(agreement))
     if not agreement.ok:
         raise ExportError(f"the INT8 copy disagrees with the FP32 export ({agreement})")
