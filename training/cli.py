@@ -86,7 +86,7 @@ def train(
         int | None, typer.Option(help="Data loader workers (default: this machine's cores).")
     ] = None,
     optimizer: Annotated[
-        str, typer.Option(help="SGD, AdamW, Adam ... or auto (ultralytics picks the optimiser and its rate).")
+        str, typer.Option(help="SGD, MuSGD, AdamW ... or auto (ultralytics picks the optimiser and rate).")
     ] = "auto",
     lr0: Annotated[float | None, typer.Option(help="Initial learning rate (needs --optimizer).")] = None,
     lrf: Annotated[float | None, typer.Option(help="Final LR as a fraction of lr0 (default 0.01).")] = None,
