@@ -143,24 +143,30 @@ def write_metadata(onnx_path: Path, values: dict[str, str]) -> None:
 
 
 def _ultralytics_export(request: ExportRequest) -> Path:
+    import tempfile
+
     from ultralytics import YOLO
 
-    model = YOLO(str(request.checkpoint))
     imgsz = list(request.imgsz_hw) if request.imgsz_hw[0] != request.imgsz_hw[1] else request.imgsz_hw[0]
-    produced = Path(
-        model.export(
-            format="onnx",
-            imgsz=imgsz,
-            dynamic=request.dynamic,
-            simplify=True,
-            opset=request.opset,
-            batch=1,
-            device="cpu",
-            nms=False,
+    # ultralytics writes the .onnx beside the checkpoint: export from a private copy, so a read-only or
+    # shared checkpoint folder (../shared/models) is never written to, even by an interrupted export.
+    with tempfile.TemporaryDirectory(prefix="pothole-export-") as scratch:
+        private = Path(scratch) / request.checkpoint.name
+        shutil.copy2(request.checkpoint, private)
+        produced = Path(
+            YOLO(str(private)).export(
+                format="onnx",
+                imgsz=imgsz,
+                dynamic=request.dynamic,
+                simplify=True,
+                opset=request.opset,
+                batch=1,
+                device="cpu",
+                nms=False,
+            )
         )
-    )
-    request.out.parent.mkdir(parents=True, exist_ok=True)
-    shutil.move(str(produced), str(request.out))
+        request.out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(produced), str(request.out))
     return request.out
 
 
