@@ -3,7 +3,9 @@ large dashcam frames, and a data.yaml with absolute paths (ultralytics resolves 
 against its own settings, not the YAML's folder).
 
 Nothing from ../shared is copied except tiles, which are new images; they live in the cache folder
-outside the repository, never in git.
+outside the repository, never in git. Every other image is listed through a symlink inside the set (with a
+symlink to its label), because ultralytics writes its label cache beside the labels folder it reads: that
+must be the set's folder, never the dataset's own (../shared is read-only and shared by every checkout).
 """
 
 from __future__ import annotations
@@ -84,6 +86,32 @@ def read_boxes_px(label_path: Path, frame_wh: tuple[int, int]) -> list[tuple[flo
     return boxes
 
 
+def dataset_name_of(data_yaml: Path) -> str:
+    """`datasets/dnit-rs-es.yaml` and `.../dnit-rs-es/data.yaml` are both `dnit-rs-es`."""
+    return data_yaml.parent.name if data_yaml.stem == "data" else data_yaml.stem
+
+
+def link_into(image_path: Path, out_dir: Path, dataset: str, split: str) -> Path:
+    """A symlink to `image_path` (and one to its label, if any) under out_dir/links/; returns the link."""
+    images = out_dir / "links" / dataset / "images" / split
+    labels = out_dir / "links" / dataset / "labels" / split
+    images.mkdir(parents=True, exist_ok=True)
+    labels.mkdir(parents=True, exist_ok=True)
+    target = image_path.resolve()
+    link = images / image_path.name
+    index = 0
+    while link.is_symlink() and link.resolve() != target:  # same name in two sub-folders of one split
+        index += 1
+        link = images / f"{index}-{image_path.name}"
+    if not link.is_symlink():
+        link.symlink_to(target)
+    label = label_path_for(image_path)
+    label_link = labels / f"{link.stem}.txt"
+    if label.exists() and not label_link.is_symlink():
+        label_link.symlink_to(label.resolve())
+    return link
+
+
 def _keep_empty(name: str, plan: TilingPlan) -> bool:
     digest = hashlib.sha256(f"{plan.seed}:{name}".encode()).digest()
     return digest[0] / 255.0 < plan.empty_tile_keep_frac
@@ -141,7 +169,8 @@ def build_training_set(data_yamls: list[Path], out_dir: Path, plan: TilingPlan, 
                     lists[split] += [str(p) for p in write_tiles(
                         image_path, tile_root / "images" / split, tile_root / "labels" / split, plan)]
                 else:
-                    lists[split].append(str(image_path))
+                    link = link_into(image_path, out_dir, dataset_name_of(data_yaml), split)
+                    lists[split].append(str(link))
     for split, paths in lists.items():
         (out_dir / f"{split}.txt").write_text("\n".join(paths) + "\n")
     data = {"path": str(out_dir), "train": "train.txt", "val": "val.txt", "test": "test.txt",

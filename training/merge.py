@@ -1,8 +1,9 @@
 """Combine YOLO datasets by file lists, never by copying images.
 
 The merged data.yaml holds absolute paths (ultralytics resolves a relative `path:` against its own
-settings, not the YAML's folder) and lists each split's images; labels are found by ultralytics' own
-rule (`/images/` -> `/labels/`), so they stay where they are.
+settings, not the YAML's folder) and lists each split's images as symlinks inside out_dir, each with a
+symlink to its label (ultralytics' rule `/images/` -> `/labels/`): its label cache then lands in out_dir,
+never in the source datasets.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import yaml
 
-from training.data import SPLITS, read_data_yaml, split_images
+from training.data import SPLITS, dataset_name_of, link_into, read_data_yaml, split_images
 
 __all__ = ["MergeError", "normalised_names", "merge_datasets"]
 
@@ -45,7 +46,8 @@ def merge_datasets(data_yamls: list[Path], out_dir: Path) -> Path:
         elif these != names:
             raise MergeError(f"{data_yaml}: names {these} differ from {names} of {data_yamls[0]}")
         for split in SPLITS:
-            lists[split] += [str(p.resolve()) for p in split_images(config, split)]
+            name = dataset_name_of(data_yaml)
+            lists[split] += [str(link_into(p, out_dir, name, split)) for p in split_images(config, split)]
     data: dict[str, object] = {"path": str(out_dir.resolve())}
     for split, paths in lists.items():
         if paths:

@@ -22,8 +22,23 @@ def test_merge_lists_files_without_copying(make_dataset, tmp_path: Path) -> None
     assert [p.name for p in split_images(config, "train")] == ["a1.jpg", "a2.jpg", "b1.jpg"]
     assert [p.name for p in split_images(config, "test")] == ["b2.jpg"]
     assert all(p.is_absolute() for p in split_images(config, "train"))
-    assert not list((tmp_path / "merged").rglob("*.jpg"))
+    listed = list((tmp_path / "merged").rglob("*.jpg"))
+    assert listed and all(p.is_symlink() for p in listed)  # links, never copies
+    assert {p.resolve().parent.parent.parent.name for p in listed} == {"a", "b"}
     assert yaml.safe_load(merged.read_text())["names"] == {0: "pothole"}
+
+
+def test_label_caches_land_in_the_merged_set_not_the_sources(make_dataset, tmp_path: Path) -> None:
+    """Ultralytics writes `<labels folder>.cache` beside the labels it reads through the listed path."""
+    from training.data import label_path_for
+
+    a = make_dataset({"train": {"a1": GOOD, "a2": None}, "val": {"a3": GOOD}}, root=tmp_path / "a")
+    merged = merge_datasets([a], tmp_path / "merged")
+    train = split_images(read_data_yaml(merged), "train")
+    labels = [label_path_for(p) for p in train]
+    assert all(tmp_path / "merged" in label.parents for label in labels)
+    assert labels[0].read_text() == GOOD and labels[0].resolve() == (tmp_path / "a/labels/train/a1.txt")
+    assert not labels[1].exists()  # a negative stays a negative
 
 
 def test_merge_refuses_different_classes(make_dataset, tmp_path: Path) -> None:
