@@ -11,6 +11,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
+    """Read in `create_app` (never at import); each field is the env var POTHOLE_<FIELD NAME>."""
+
     model_config = SettingsConfigDict(env_prefix="POTHOLE_", env_file=".env", extra="ignore")
 
     database_url: str = "sqlite:///./pothole-watch.db"
@@ -52,6 +54,21 @@ class Settings(BaseSettings):
     # the queue
     queue_limit_default: int = Field(default=100, ge=1, le=1000)
     route_max_stops: int = Field(default=60, ge=2, le=500)
+
+    # city layers and the priority policy
+    policy_path: Path | None = None  # None: api/policy/default_policy.yaml
+    layer_max_bytes: int = Field(default=32 * 1024 * 1024, gt=0)  # the cap parse_layer applies by default
+    layers_refresh_s: float = Field(default=2.0, ge=0)  # each worker checks the database this often
+    # demo only: at start-up, add a SYNTHETIC street grid (layer `roads_synthetic`) inside this district
+    # (a name or code of the policy's district layer) when no such layer exists yet
+    synthetic_roads_district: str | None = None
+
+    # publishing: `public_read` opens OGC API and Open311 *reads* without a key
+    public_read: bool = True
+    open311_jurisdiction_id: str = "hwaseong.go.kr"
+    open311_join_radius_m: float = Field(default=25.0, gt=0, le=200)
+    open311_report_uncertainty_m: float = Field(default=15.0, gt=0)
+    agency_responsible: str = "Hwaseong-si road maintenance"
 
     log_json: bool = True
     log_level: str = "INFO"

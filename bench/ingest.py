@@ -288,7 +288,7 @@ def main() -> int:
         queue_url = f"sqlite:///{Path(tmp) / 'queue.db'}"
         upgrade_head(queue_url)
         with server(queue_url):
-            pass  # a first start seeds the policy, so plugins do not re-score the seeded rows at start-up
+            pass  # a first start seeds the policy, so start-up does not re-score the seeded rows
         seed_potholes(queue_url, 100_000, with_orders=True)
         with server(queue_url) as url:
             out["queue_p95_ms_100k"] = queue_p95(url)

@@ -19,8 +19,9 @@ from api.geo import (
     geolocate_box,
     heading_from_fixes,
 )
+from api.layers.runtime import Enricher
+from api.policy.score import Prioritiser
 from api.vehicles.repository import recent_fixes
-from api.workorders.priority import Enricher, Prioritiser
 
 SLOW_HEADING_MPS = 2.0  # below this course-over-ground is noise
 

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import FastAPI
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
@@ -22,6 +21,7 @@ from api.layers.runtime import LayersRuntime
 from api.potholes.repository import nearby_potholes
 from api.potholes.tables import Pothole, PotholeStatus
 from api.publish.tables import ServiceRequest
+from api.services import Services
 from api.workorders.tables import QUEUE_STATUSES, WorkOrder
 
 __all__ = ["CitizenReport", "Filed", "file_report"]
@@ -89,20 +89,19 @@ def _rescore_open_order(
     )
 
 
-def file_report(app: FastAPI, report: CitizenReport) -> Filed:
+def file_report(services: Services, report: CitizenReport) -> Filed:
     """One transaction: lock the neighbourhood, join or create, record the report."""
-    settings, layers_settings = app.state.settings, app.state.layers_settings
-    runtime: LayersRuntime | None = getattr(app.state, "layers_runtime", None)
-    radius_m = layers_settings.open311_join_radius_m
+    settings, runtime = services.settings, services.layers
+    radius_m = settings.open311_join_radius_m
     point = LatLon(report.lat, report.lon)
     now = datetime.now(UTC)
-    with Session(app.state.engine, expire_on_commit=False) as session:
+    with Session(services.engine, expire_on_commit=False) as session:
         begin_write(session, [c.lock_key() for c in cells_covering(point, radius_m, settings.grid_cell_m)])
         pothole = _nearest_open(session, point, radius_m, settings.grid_cell_m)
         joined = pothole is not None
         if pothole is None:
             cell = cell_of(point, settings.grid_cell_m)
-            u_m = layers_settings.open311_report_uncertainty_m
+            u_m = settings.open311_report_uncertainty_m
             pothole = Pothole(
                 lat=report.lat,
                 lon=report.lon,
@@ -119,7 +118,7 @@ def file_report(app: FastAPI, report: CitizenReport) -> Filed:
                 first_seen=now,
                 last_seen=now,
                 max_confidence=0.0,
-                context=app.state.enricher(report.lat, report.lon),
+                context=runtime.enricher(report.lat, report.lon),
             )
             session.add(pothole)
             session.flush()

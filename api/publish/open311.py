@@ -16,12 +16,13 @@ from fastapi.responses import JSONResponse
 from sqlmodel import Session, col, select
 
 from api.auth.service import Principal, authenticate
-from api.publish.access import PublicReader, layers_settings
+from api.publish.access import PublicReader
 from api.publish.citizen import CitizenReport, file_report
 from api.publish.features import PotholeFilter, query_potholes
 from api.publish.params import parse_datetime
 from api.publish.status import open311_status
 from api.publish.tables import ServiceRequest
+from api.services import services_of
 
 router = APIRouter(prefix="/open311/v2", tags=["Open311 GeoReport v2"])
 
@@ -57,7 +58,7 @@ def add_open311_error_handler(app: FastAPI) -> None:
 
 
 def _check_jurisdiction(request: Request, jurisdiction_id: str | None) -> None:
-    ours = layers_settings(request).open311_jurisdiction_id
+    ours = services_of(request.app).settings.open311_jurisdiction_id
     if jurisdiction_id not in (None, "", ours):
         raise Open311Error(404, f"jurisdiction_id: {jurisdiction_id!r} is not served here (this is {ours!r})")
 
@@ -85,7 +86,7 @@ def service_definition(
 
 
 def _records(request: Request, session: Session, rows: list[Any], with_media: bool) -> list[dict[str, Any]]:
-    settings = layers_settings(request)
+    settings = services_of(request.app).settings
     ids = [p.id for p, _ in rows]
     reports: dict[int, list[ServiceRequest]] = {}
     if ids:
@@ -170,7 +171,7 @@ def list_requests(
     wanted = {s.strip() for s in (status or "").split(",") if s.strip()}
     if wanted - {"open", "closed"}:
         raise Open311Error(400, f"status: {status!r} must be open, closed or both (comma-separated)")
-    with Session(request.app.state.engine) as session:
+    with Session(services_of(request.app).engine) as session:
         rows, _n = query_potholes(
             session, PotholeFilter(start=start, end=end, ids=ids), limit=None, count=False
         )
@@ -188,7 +189,7 @@ def get_request(
     _check_jurisdiction(request, jurisdiction_id)
     if not service_request_id.isdigit():
         raise Open311Error(404, f"service_request_id: {service_request_id!r} does not exist")
-    with Session(request.app.state.engine) as session:
+    with Session(services_of(request.app).engine) as session:
         rows, _n = query_potholes(
             session, PotholeFilter(ids=(int(service_request_id),)), limit=1, count=False
         )
@@ -201,7 +202,7 @@ def _principal(request: Request, api_key: str | None) -> Principal:
     key = api_key or request.headers.get("x-api-key")
     if not key:
         raise Open311Error(401, "api_key: required to create a service request")
-    with Session(request.app.state.engine) as session:
+    with Session(services_of(request.app).engine) as session:
         principal = authenticate(session, key)
     if principal is None:
         raise Open311Error(401, "api_key: unknown or revoked key")
@@ -246,7 +247,7 @@ def create_request(
         account_id=account_id,
         submitted_by=principal.name,
     )
-    filed = file_report(request.app, report)
+    filed = file_report(services_of(request.app), report)
     notice = (
         f"Joined an existing report: {filed.citizen_reports} citizen report(s) and "
         f"{filed.patrol_sightings} patrol sighting(s) of this pothole."

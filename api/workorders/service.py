@@ -13,10 +13,10 @@ from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from api.errors import InvalidInputError, NotFoundError, TransitionError
+from api.policy.score import Prioritiser
 from api.potholes.repository import mark_negative
 from api.potholes.schemas import WorkOrderSummary
 from api.potholes.tables import Pothole, PotholeStatus
-from api.workorders.priority import PotholeFacts, Prioritiser, normalise
 from api.workorders.tables import CLOSED_STATUSES, QUEUE_STATUSES, WorkOrder, WorkOrderEvent
 from api.workorders.tables import WorkOrderStatus as S
 
@@ -29,22 +29,6 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     S.REJECTED: frozenset({S.REOPENED}),
     S.REOPENED: frozenset({S.ASSIGNED, S.REJECTED}),
 }
-
-
-def facts_of(p: Pothole) -> PotholeFacts:
-    assert p.id is not None
-    return PotholeFacts(
-        p.id,
-        p.lat,
-        p.lon,
-        p.width_m,
-        p.length_m,
-        p.max_confidence,
-        p.sighting_count,
-        p.pass_count,
-        p.first_seen,
-        p.last_seen,
-    )
 
 
 def summary(order: WorkOrder) -> WorkOrderSummary:
@@ -130,7 +114,7 @@ def file_order(
 ) -> WorkOrder:
     """One open order per pothole (the caller checked; a partial unique index backs it up)."""
     assert pothole.id is not None
-    result = normalise(prioritiser(facts_of(pothole), context, now))
+    result = prioritiser(pothole, context, now)
     order = WorkOrder(
         pothole_id=pothole.id,
         status=S.OPEN,
@@ -151,7 +135,7 @@ def file_order(
 
 def rescore(order: WorkOrder, pothole: Pothole, *, prioritiser: Prioritiser, now: datetime) -> None:
     """New evidence may raise the priority; the due time only ever moves earlier (the SLA clock runs)."""
-    result = normalise(prioritiser(facts_of(pothole), pothole.context or {}, now))
+    result = prioritiser(pothole, pothole.context or {}, now)
     order.priority, order.category, order.score = result.priority, result.category, result.score
     order.score_terms = result.score_terms
     order.due_at = min(order.due_at, result.due_at)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pytest
 from backend_factories import SITE, T0, gps_seeing, jpeg_bytes
 from fastapi.testclient import TestClient
+
+from api.services import services_of
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ def post_frame(
 @pytest.fixture
 def detector(client: TestClient) -> FakeDetector:
     fake = FakeDetector([(BOX_360, 0.9), ((10.0, 5.0, 40.0, 20.0), 0.5)])  # the second is above the horizon
-    client.app.state.detector = fake  # type: ignore[attr-defined]
+    client.app.state.services = replace(services_of(client.app), detector=fake)  # type: ignore[attr-defined]
     return fake
 
 
@@ -107,7 +109,7 @@ def test_corrupt_jpeg_is_422_naming_the_field(client: TestClient, detector: Fake
 
 
 def test_too_large_is_413(client: TestClient, detector: FakeDetector) -> None:
-    limit = client.app.state.settings.max_upload_bytes  # type: ignore[attr-defined]
+    limit = services_of(client.app).settings.max_upload_bytes
     response = post_frame(client, b"\xff\xd8\xff" + bytes(limit))
     assert response.status_code == 413
 

@@ -210,8 +210,9 @@ def test_batch_above_its_byte_cap_is_413(client: TestClient) -> None:
     from backend_factories import ADMIN_KEY
 
     from api.main import create_app
+    from api.services import services_of
 
-    settings = client.app.state.settings.model_copy(update={"max_batch_bytes": 2000})  # type: ignore[attr-defined]
+    settings = services_of(client.app).settings.model_copy(update={"max_batch_bytes": 2000})
     with TestClient(create_app(settings)) as small:
         body = make_batch(*[make_item() for _ in range(10)])
         response = small.post("/v1/sightings", json=body, headers={"X-API-Key": ADMIN_KEY})

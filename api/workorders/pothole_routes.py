@@ -1,4 +1,8 @@
-"""GET /v1/potholes (GeoJSON, paginated), /v1/potholes/{id} (with sightings and order), photos."""
+"""GET /v1/potholes (GeoJSON, paginated), /v1/potholes/{id} (with sightings and order), photos.
+
+Every answer carries the pothole's current work order, so these routes sit with work orders: the
+potholes domain itself knows nothing of orders.
+"""
 
 from __future__ import annotations
 
