@@ -1,7 +1,7 @@
 """Imports every table so SQLModel.metadata is complete (alembic and create_all read it from here)."""
 
 from api.auth.tables import ApiKey
-from api.potholes.tables import Frame, Pothole, Sighting
+from api.potholes.tables import Frame, Pothole, ServiceRequest, Sighting
 from api.vehicles.tables import PatrolPass, VehicleCamera, VehicleFix
 from api.workorders.tables import WorkOrder, WorkOrderEvent
 
@@ -10,6 +10,7 @@ __all__ = [
     "Frame",
     "PatrolPass",
     "Pothole",
+    "ServiceRequest",
     "Sighting",
     "VehicleCamera",
     "VehicleFix",

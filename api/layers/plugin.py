@@ -22,14 +22,14 @@ from api.layers.settings import LayersSettings
 from api.layers.store import save_layer, seed_layers, seed_policy
 from api.layers.synthetic import synthetic_grid
 from api.policy.model import DEFAULT_POLICY_PATH, load_policy
-from api.publish import tables as publish_tables
+from api.potholes.tables import ServiceRequest
 
 log = logging.getLogger(__name__)
 SYNTHETIC_LAYER = "roads_synthetic"
 OWN_TABLES = [
     layer_tables.CityLayer.__table__,
     layer_tables.PriorityPolicy.__table__,
-    publish_tables.ServiceRequest.__table__,
+    ServiceRequest.__table__,
 ]
 
 

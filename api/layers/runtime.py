@@ -26,10 +26,9 @@ from api.layers.tables import CityLayer
 from api.policy.model import Policy, load_policy
 from api.policy.score import PotholeFacts, Prioritised, facts_from, prioritise
 
-__all__ = ["LayersRuntime", "PRESERVED_CONTEXT_KEYS", "pothole_facts"]
+__all__ = ["LayersRuntime", "pothole_facts"]
 
 log = logging.getLogger(__name__)
-PRESERVED_CONTEXT_KEYS = ("citizen_reports",)  # context keys that do not come from layers (Open311 joins)
 
 
 def pothole_facts(pothole: Any, context: dict[str, Any] | None) -> PotholeFacts:
@@ -37,9 +36,14 @@ def pothole_facts(pothole: Any, context: dict[str, Any] | None) -> PotholeFacts:
     facts = facts_from(pothole)
     width = facts.width_m if facts.width_m and facts.width_m > 0 else None
     length = facts.length_m if facts.length_m and facts.length_m > 0 else None
-    reports = int((context or {}).get("citizen_reports", 0) or 0)
     return PotholeFacts(
-        width, length, facts.first_seen, facts.sightings, facts.passes, reports, facts.max_confidence
+        width,
+        length,
+        facts.first_seen,
+        facts.sightings,
+        facts.passes,
+        facts.citizen_reports,
+        facts.max_confidence,
     )
 
 

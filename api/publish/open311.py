@@ -16,12 +16,14 @@ from fastapi.responses import JSONResponse
 from sqlmodel import Session, col, select
 
 from api.auth.service import Principal, authenticate
+from api.ingest.citizen import JoinRule, file_report
+from api.ingest.routes import hooks_of
+from api.potholes.schemas import CitizenReport
+from api.potholes.tables import ServiceRequest
 from api.publish.access import PublicReader, layers_settings
-from api.publish.citizen import CitizenReport, file_report
 from api.publish.features import PotholeFilter, query_potholes
 from api.publish.params import parse_datetime
 from api.publish.status import open311_status
-from api.publish.tables import ServiceRequest
 
 router = APIRouter(prefix="/open311/v2", tags=["Open311 GeoReport v2"])
 
@@ -246,7 +248,11 @@ def create_request(
         account_id=account_id,
         submitted_by=principal.name,
     )
-    filed = file_report(request.app, report)
+    join = layers_settings(request)
+    rule = JoinRule(
+        join.open311_join_radius_m, join.open311_report_uncertainty_m, request.app.state.settings.grid_cell_m
+    )
+    filed = file_report(request.app.state.engine, report, rule, hooks_of(request), datetime.now(UTC))
     notice = (
         f"Joined an existing report: {filed.citizen_reports} citizen report(s) and "
         f"{filed.patrol_sightings} patrol sighting(s) of this pothole."

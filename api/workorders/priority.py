@@ -1,8 +1,8 @@
 """The prioritiser hook and its default SLA policy (pure: values in, values out).
 
-`app.state.prioritiser` is any callable `(PotholeFacts, context, now) -> Priority`; the layers part
-replaces the default with a richer policy (road class, school zones, ...) in the lifespan. Priority 1
-is the most urgent. The default uses only what the backend knows: size, confidence and age, with UK
+`app.state.prioritiser` is any `Prioritiser` (facts, context, now, *, sla_start) -> Priority; the layers
+part replaces the default with a richer policy (road class, school zones, ...) in the lifespan. Priority
+1 is the most urgent. The default uses only what the backend knows: size, confidence and age, with UK
 council-style response times (category 1: 24 h, category 2: 5 days, category 3: 28 days).
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +26,7 @@ class PotholeFacts:
     passes: int
     first_seen: datetime
     last_seen: datetime
+    citizen_reports: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +60,19 @@ def normalise(result: Any) -> Priority:
     )
 
 
-Prioritiser = Callable[[PotholeFacts, dict[str, Any], datetime], Any]  # -> a Priority-shaped 5-tuple
+class Prioritiser(Protocol):
+    """Scores a pothole at `now`; the due time counts the category's SLA from `sla_start` (default `now`)."""
+
+    def __call__(
+        self,
+        pothole: PotholeFacts,
+        context: dict[str, Any],
+        now: datetime,
+        *,
+        sla_start: datetime | None = None,
+    ) -> Any: ...  # a Priority-shaped 5-tuple
+
+
 Enricher = Callable[[float, float], dict[str, Any]]
 
 SLA_BY_CATEGORY: dict[str, timedelta] = {
@@ -74,10 +87,12 @@ def no_context(lat: float, lon: float) -> dict[str, Any]:
     return {}
 
 
-def default_prioritiser(pothole: PotholeFacts, context: dict[str, Any], now: datetime) -> Priority:
+def default_prioritiser(
+    pothole: PotholeFacts, context: dict[str, Any], now: datetime, *, sla_start: datetime | None = None
+) -> Priority:
     """Score from size, confidence, repeat sightings and age; the category follows the score.
 
-    The SLA clock starts at `now` (filing time); on a re-score the caller keeps the earlier due time.
+    The SLA clock starts at `sla_start` (the order's filing time on a re-score), else `now`.
     """
     terms: list[ScoreTerm] = []
     size_m = max(pothole.width_m, pothole.length_m)
@@ -102,7 +117,7 @@ def default_prioritiser(pothole: PotholeFacts, context: dict[str, Any], now: dat
     return Priority(
         priority,
         category,
-        now + SLA_BY_CATEGORY[category],
+        (sla_start or now) + SLA_BY_CATEGORY[category],
         score,
         [{"points": t.points, "reason": t.reason} for t in terms],
     )
