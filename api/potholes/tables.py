@@ -37,7 +37,8 @@ class Pothole(SQLModel, table=True):
     length_m: float
     sighting_count: int = 0
     pass_count: int = 0
-    citizen_report_count: int = 0  # Open311 reports that joined or started it (rows in service_request)
+    # Open311 reports that joined or started it (its rows in service_request)
+    citizen_report_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     first_seen: datetime = Field(sa_type=UtcDateTime)
     last_seen: datetime = Field(sa_type=UtcDateTime, index=True)
     max_confidence: float

@@ -89,7 +89,7 @@ def test_a_biased_pass_joins_the_known_potholes_and_folds_its_first_record(clien
     assert (last["from_status"], last["to_status"]) == ("open", "merged")
     assert last["note"].startswith(f"merged into work order {order['id']}:")
     assert last["actor"] == "system:pass/bus-17/c"
-    assert client.get("/v1/work-orders/" + str(order["id"])).json()["status"] == "open"  # still the current one
+    assert client.get(f"/v1/work-orders/{order['id']}").json()["status"] == "open"  # the current one
 
 
 def test_an_unbiased_new_pothole_is_not_folded(client: TestClient) -> None:

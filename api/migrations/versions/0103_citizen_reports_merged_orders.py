@@ -36,8 +36,10 @@ def _replace_active_index(where: str) -> None:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("pothole") as batch:
-        batch.add_column(sa.Column("citizen_report_count", sa.Integer(), nullable=False, server_default="0"))
+    # a plain ADD COLUMN (no batch copy of the table: on SQLite that would drop a table others refer to)
+    op.add_column(
+        "pothole", sa.Column("citizen_report_count", sa.Integer(), nullable=False, server_default="0")
+    )
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
             "UPDATE pothole SET citizen_report_count = (context->>'citizen_reports')::integer, "
@@ -49,8 +51,6 @@ def upgrade() -> None:
             "INTEGER), context = json_remove(context, '$.citizen_reports') "
             "WHERE json_type(context, '$.citizen_reports') IS NOT NULL"
         )
-    with op.batch_alter_table("pothole") as batch:
-        batch.alter_column("citizen_report_count", server_default=None)
     _replace_active_index(NEW_ACTIVE)
 
 
@@ -67,5 +67,4 @@ def downgrade() -> None:
             "UPDATE pothole SET context = json_set(context, '$.citizen_reports', citizen_report_count) "
             "WHERE citizen_report_count > 0"
         )
-    with op.batch_alter_table("pothole") as batch:
-        batch.drop_column("citizen_report_count")
+    op.drop_column("pothole", "citizen_report_count")  # SQLite >= 3.35 drops a column in place
