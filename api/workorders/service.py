@@ -207,10 +207,6 @@ class Rescored:
     values: dict[str, Any]  # priority, category, due_at, score, score_terms: the columns to write
     note: str | None  # None: priority, category and due time stayed (no event)
 
-    @property
-    def changed(self) -> bool:
-        return self.note is not None
-
 
 def rescored(
     order: WorkOrder,
