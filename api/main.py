@@ -24,15 +24,16 @@ from api.config import Settings, get_settings
 from api.crews.routes import router as queue_router
 from api.db import make_engine
 from api.errors import add_error_handlers
+from api.ingest.open311 import router as open311_report_router
 from api.ingest.routes import router as ingest_router
 from api.layers.middleware import LayersRefresh
 from api.layers.routes import router as layers_router
 from api.layers.startup import load_layers
 from api.migrate import upgrade_head
+from api.potholes.open311 import add_open311_error_handler
 from api.publish.exports import router as exports_router
 from api.publish.ogc import add_ogc_error_handler
 from api.publish.ogc import router as ogc_router
-from api.publish.open311 import add_open311_error_handler
 from api.publish.open311 import router as open311_router
 from api.services import Services
 from api.static import mount_web
@@ -68,6 +69,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     exports_router,
     ogc_router,
     open311_router,
+    open311_report_router,
     stats_csv_router,
     stats_router,
 )

@@ -2,8 +2,7 @@
 
 from api.auth.tables import ApiKey
 from api.layers.tables import CityLayer, PriorityPolicy
-from api.potholes.tables import Frame, Pothole, Sighting
-from api.publish.tables import ServiceRequest
+from api.potholes.tables import Frame, Pothole, ServiceRequest, Sighting
 from api.vehicles.tables import PatrolPass, VehicleCamera, VehicleFix
 from api.workorders.tables import WorkOrder, WorkOrderEvent
 

@@ -1,5 +1,6 @@
 """The architecture as a test: imports only flow downstream (training -> detector <- api), and inside
-api/ the domains depend one way (API_DOMAIN_RANK) with no import resolved at run time.
+api/ the domains depend one way (API_DOMAIN_RANK) with no import resolved at run time, and each of the
+tables in WRITERS is written by one module only.
 
 Checked on the source (AST), so it holds for code that is never imported in tests; a package folder that
 does not exist yet simply has nothing to check. Each rule is also run on a planted violation.
@@ -153,3 +154,149 @@ def test_dynamic_import_checker_catches_importlib_and_dunder_import(tmp_path: Pa
     _plant(tmp_path, "d.py", "import api.layers.routes\n")
     assert [dynamic_imports(tmp_path / n) for n in ("a.py", "b.py", "c.py", "d.py")] == [[0], [0], [2], []]
     assert imported_roots(tmp_path / "a.py") & FORBIDDEN["api"] == {"importlib"}
+
+
+# --- single writers: one module writes each table; everything else asks it -------------------------------
+# (table class, owner module) pairs; the columns come from the mapped tables themselves
+WRITERS: dict[str, str] = {
+    "WorkOrder": "api/workorders/service.py",
+    "WorkOrderEvent": "api/workorders/service.py",
+    "Pothole": "api/potholes/repository.py",
+    "Sighting": "api/potholes/repository.py",
+    "ServiceRequest": "api/potholes/repository.py",
+}
+CORE_WRITES = {
+    "insert",
+    "update",
+    "delete",
+    "bulk_insert_mappings",
+    "bulk_update_mappings",
+    "bulk_save_objects",
+}
+SESSION_WRITES = {"delete", "merge"}  # session.delete(row) / session.merge(row): the object's type is unseen
+
+
+def _columns() -> dict[str, set[str]]:
+    from api.potholes.tables import Pothole, ServiceRequest, Sighting
+    from api.workorders.tables import WorkOrder, WorkOrderEvent
+
+    tables = (WorkOrder, WorkOrderEvent, Pothole, Sighting, ServiceRequest)
+    return {t.__name__: set(t.__table__.columns.keys()) for t in tables}  # type: ignore[attr-defined]
+
+
+def _names_table(node: ast.expr) -> str | None:
+    """`T` or `T.__table__` (also `module.T`) for an owned table T."""
+    if isinstance(node, ast.Attribute) and node.attr == "__table__":
+        node = node.value
+    name = node.id if isinstance(node, ast.Name) else node.attr if isinstance(node, ast.Attribute) else None
+    return name if name in WRITERS else None
+
+
+def table_writes(path: Path, columns: dict[str, set[str]], owner: str = "") -> set[tuple[str, str]]:
+    """(table, how) for every write to an owned table the file makes, seen on the source (AST).
+
+    A write is a row built (`T(...)`), a Core or bulk statement on `T` / `T.__table__` (`update(T)`,
+    `delete(T)`, `insert(T.__table__)`, `bulk_insert_mappings(T, ...)`), and, in a module that names `T`,
+    an assignment to one of its columns (`order.due_at = ...`, never `self.x`) or `session.delete(...)` /
+    `session.merge(...)`. The object's type is unseen, so a column store in the owner of a table with that
+    column (`owner`: the file's path from the root) is taken as its own table's; and an attribute store in a
+    module that never names the table goes unseen (a heuristic, on purpose cheap).
+    """
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    named = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id in WRITERS}
+    named |= {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) for a in n.names} & set(WRITERS)
+    own_columns = set().union(*(columns[t] for t, o in WRITERS.items() if o == owner))
+    found: set[tuple[str, str]] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            verb = (
+                func.id
+                if isinstance(func, ast.Name)
+                else func.attr
+                if isinstance(func, ast.Attribute)
+                else ""
+            )
+            table = _names_table(func)
+            if table is not None:
+                found.add((table, f"builds a {table} row (line {node.lineno})"))
+            if verb in CORE_WRITES and node.args and (table := _names_table(node.args[0])):
+                found.add((table, f"{verb}({table}) (line {node.lineno})"))
+            if isinstance(func, ast.Attribute) and verb in SESSION_WRITES and node.args:
+                found |= {(t, f".{verb}(...) in a module naming {t} (line {node.lineno})") for t in named}
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            targets = [t for target in node.targets for t in ast.walk(target)]
+        elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+            targets = [node.target]
+        for target in targets:
+            if (
+                isinstance(target, ast.Attribute)
+                and isinstance(target.ctx, ast.Store)
+                and not (isinstance(target.value, ast.Name) and target.value.id == "self")
+                and target.attr not in own_columns
+            ):
+                found |= {
+                    (t, f"sets .{target.attr} (line {target.lineno})")
+                    for t in named
+                    if target.attr in columns[t]
+                }
+    return found
+
+
+def writes_outside_owners(root: Path) -> dict[str, list[str]]:
+    """Files under root/api (migrations aside) that write a table they do not own, and how."""
+    columns, found = _columns(), {}
+    for path in sorted((root / "api").rglob("*.py")):
+        rel = path.relative_to(root).as_posix()
+        if "migrations" in path.parts:
+            continue
+        hows = sorted({how for table, how in table_writes(path, columns, rel) if WRITERS[table] != rel})
+        if hows:
+            found[rel] = hows
+    return found
+
+
+def test_only_the_owner_writes_each_table() -> None:
+    assert writes_outside_owners(ROOT) == {}
+
+
+ROGUE_WRITES = {
+    "orm-row": "from api.workorders.tables import WorkOrderEvent\n"
+    "def f(s):\n    s.add(WorkOrderEvent(note='x'))\n",
+    "core-update": "from sqlalchemy import update\nfrom api.workorders.tables import WorkOrder\n"
+    "def f(s):\n    s.execute(update(WorkOrder).values(due_at=None))\n",
+    "core-delete": "from sqlalchemy import delete\nfrom api.workorders import tables\n"
+    "def f(s):\n    s.execute(delete(tables.WorkOrderEvent))\n",
+    "core-insert-table": "from sqlalchemy import insert\nfrom api.potholes.tables import Sighting\n"
+    "INSERT = insert(Sighting.__table__)\n",
+    "column-store": "from api.workorders.tables import WorkOrder\n"
+    "def f(order: WorkOrder):\n    order.status, order.due_at = 'open', None\n",
+    "column-augassign": "from api.potholes.tables import Pothole\n"
+    "def f(p: Pothole):\n    p.citizen_report_count += 1\n",
+    "session-delete": "from api.potholes.tables import Pothole\ndef f(s, p):\n    s.delete(p)\n",
+}
+
+
+@pytest.mark.parametrize("source", ROGUE_WRITES.values(), ids=list(ROGUE_WRITES))
+def test_single_writer_check_sees_a_planted_write(tmp_path: Path, source: str) -> None:
+    rogue = tmp_path / "api" / "ingest" / "rogue.py"
+    rogue.parent.mkdir(parents=True)
+    rogue.write_text(source)
+    assert list(writes_outside_owners(tmp_path)) == ["api/ingest/rogue.py"]
+
+
+def test_the_owner_may_write_its_own_tables(tmp_path: Path) -> None:
+    owner = tmp_path / "api" / "workorders" / "service.py"
+    owner.parent.mkdir(parents=True)
+    owner.write_text(ROGUE_WRITES["core-update"] + ROGUE_WRITES["column-store"] + ROGUE_WRITES["orm-row"])
+    assert writes_outside_owners(tmp_path) == {}
+
+
+def test_single_writer_check_leaves_reads_alone(tmp_path: Path) -> None:
+    reader = tmp_path / "reader.py"
+    reader.write_text(
+        "from sqlmodel import select\nfrom api.workorders.tables import WorkOrder\n"
+        "def f(s, row):\n    row.verified_orders = [1]\n    return s.exec(select(WorkOrder)).all()\n"
+    )
+    assert table_writes(reader, _columns()) == set()

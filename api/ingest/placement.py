@@ -21,6 +21,7 @@ from api.geo import (
 )
 from api.layers.runtime import Enricher
 from api.policy.score import Prioritiser
+from api.services import Services
 from api.vehicles.repository import recent_fixes
 
 SLOW_HEADING_MPS = 2.0  # below this course-over-ground is noise
@@ -28,8 +29,16 @@ SLOW_HEADING_MPS = 2.0  # below this course-over-ground is noise
 
 @dataclass(frozen=True)
 class Hooks:
+    """What a write asks of the layers runtime: the pothole's context, and its order's priority.
+
+    Passed in rather than read from `Services`, so tests can place and file with their own policy."""
+
     enricher: Enricher
     prioritiser: Prioritiser
+
+
+def hooks_of(services: Services) -> Hooks:
+    return Hooks(services.layers.enricher, services.layers.score)
 
 
 @dataclass(frozen=True)

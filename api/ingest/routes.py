@@ -21,18 +21,14 @@ from api.ingest.fold import fold_pass
 from api.ingest.frames import find_frame, replay, run_detector, store_frame
 from api.ingest.images import JPEG_MAGIC, decode_image
 from api.ingest.passes import record_pass
-from api.ingest.placement import Draft, Hooks, pass_key_for
+from api.ingest.placement import Draft, hooks_of, pass_key_for
 from api.ingest.schemas import BatchResult, FrameMetaIn, FrameResult, PassIn, PassResult, SightingBatchIn
 from api.ingest.service import ingest_batch
-from api.services import Services, ServicesDep
+from api.services import ServicesDep
 from api.types import utc_now
 from api.vehicles.repository import get_camera
 
 router = APIRouter(prefix="/v1", tags=["ingest"])
-
-
-def hooks_of(services: Services) -> Hooks:
-    return Hooks(services.layers.enricher, services.layers.score)
 
 
 def _check_time(at: Any, field: str, settings: Settings) -> None:

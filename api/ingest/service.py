@@ -34,6 +34,7 @@ from api.potholes.dedup import (
     pass_observation,
 )
 from api.potholes.repository import (
+    confirm,
     find_sighting,
     insert_pothole,
     insert_sighting,
@@ -162,7 +163,7 @@ def apply_placed(
             hooks,
             now,
             actor=f"system:ingest/{draft.vehicle_id}",
-            reopen_note=(
+            evidence_note=(
                 f"detected again at {draft.captured_at.isoformat()} (confidence {draft.confidence:.2f})"
             ),
         )
@@ -171,14 +172,13 @@ def apply_placed(
 
 
 def keep_order_in_step(
-    session: Session, pothole: Pothole, hooks: Hooks, now: datetime, *, actor: str, reopen_note: str
+    session: Session, pothole: Pothole, hooks: Hooks, now: datetime, *, actor: str, evidence_note: str
 ) -> None:
-    """The pothole is (now) confirmed or awaiting verification: file, reopen or re-score its order."""
+    """The pothole is (now) confirmed or awaiting verification: file, reopen or re-score its order.
+    `evidence_note` says what happened: the reopen's note and the re-score's reason."""
     assert pothole.id is not None
     if pothole.status == PotholeStatus.CANDIDATE:
-        pothole.status = PotholeStatus.CONFIRMED
-        pothole.context = dict(hooks.enricher(pothole.lat, pothole.lon))  # the refined position
-        session.add(pothole)
+        confirm(session, pothole, dict(hooks.enricher(pothole.lat, pothole.lon)), now)  # the refined position
     order = current_order(session, pothole.id, for_update=True)
     if order is None or order.status in (WorkOrderStatus.VERIFIED, WorkOrderStatus.REJECTED):
         file_order(
@@ -196,10 +196,12 @@ def keep_order_in_step(
             WorkOrderStatus.REOPENED,
             actor=actor,
             now=now,
-            note=reopen_note,
+            note=evidence_note,
         )
     elif order.in_queue:
-        rescore(order, pothole, prioritiser=hooks.prioritiser, now=now)
+        rescore(
+            session, order, pothole, prioritiser=hooks.prioritiser, now=now, actor=actor, why=evidence_note
+        )
 
 
 def ingest_batch(

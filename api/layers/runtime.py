@@ -26,10 +26,9 @@ from api.layers.tables import CityLayer
 from api.policy.model import Policy, load_policy
 from api.policy.score import PotholeRecord, Prioritised, facts_of, prioritise
 
-__all__ = ["Enricher", "LayersRuntime", "PRESERVED_CONTEXT_KEYS"]
+__all__ = ["Enricher", "LayersRuntime"]
 
 log = logging.getLogger(__name__)
-PRESERVED_CONTEXT_KEYS = ("citizen_reports",)  # context keys that do not come from layers (Open311 joins)
 
 Enricher = Callable[[float, float], dict[str, Any]]  # (lat, lon) -> the pothole's context (JSON values)
 
@@ -136,4 +135,4 @@ class LayersRuntime:
     ) -> Prioritised:
         """The policy in force applied to the pothole (a `Prioritiser`)."""
         policy = self._snapshot.policy
-        return prioritise(facts_of(pothole, context), context, policy, now, sla_start=sla_start)
+        return prioritise(facts_of(pothole), context, policy, now, sla_start=sla_start)

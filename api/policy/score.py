@@ -42,6 +42,8 @@ class PotholeRecord(Protocol):
     def pass_count(self) -> int: ...
     @property
     def max_confidence(self) -> float: ...
+    @property
+    def citizen_report_count(self) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,17 +95,15 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def facts_of(pothole: PotholeRecord, context: Mapping[str, Any] | None) -> PotholeFacts:
-    """A width of 0 means "not measured" (a pothole only citizens reported), never "tiny"; the count of
-    citizen reports is kept in the context."""
-    reports = int((context or {}).get("citizen_reports", 0) or 0)
+def facts_of(pothole: PotholeRecord) -> PotholeFacts:
+    """A width of 0 means "not measured" (a pothole only citizens reported), never "tiny"."""
     return PotholeFacts(
         width_m=pothole.width_m if pothole.width_m and pothole.width_m > 0 else None,
         length_m=pothole.length_m if pothole.length_m and pothole.length_m > 0 else None,
         first_seen=_utc(pothole.first_seen),
         sightings=int(pothole.sighting_count or 1),
         passes=int(pothole.pass_count or 1),
-        citizen_reports=reports,
+        citizen_reports=int(pothole.citizen_report_count or 0),
         max_confidence=pothole.max_confidence,
     )
 

@@ -21,7 +21,7 @@ from api.potholes.tables import Pothole
 from api.services import Services, ServicesDep
 from api.stats.compute import OrderRow, PotholeRow, compute_stats, stats_rows
 from api.stats.map import choropleth_png
-from api.workorders.tables import WorkOrder
+from api.workorders.tables import WorkOrder, WorkOrderStatus
 
 router = APIRouter(prefix="/v1/stats", tags=["stats"])
 csv_router = APIRouter(tags=["stats"])
@@ -60,7 +60,10 @@ def _rows(session: Session) -> tuple[list[PotholeRow], list[OrderRow]]:
             due_at=o.due_at,
             repaired_at=o.repaired_at,
         )
-        for o in session.exec(select(WorkOrder).order_by(col(WorkOrder.id))).all()
+        # a merged order is the history of another order, never a repair of its own
+        for o in session.exec(
+            select(WorkOrder).where(WorkOrder.status != WorkOrderStatus.MERGED).order_by(col(WorkOrder.id))
+        ).all()
     ]
     return potholes, orders
 

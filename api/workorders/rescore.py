@@ -1,8 +1,8 @@
 """After a layer or the policy changes: re-enrich every pothole and re-score every open work order.
 
-Runs on the worker that made the change (the database is shared, so once is enough). Only the `context`
-column of a pothole and the score columns of an order are written (targeted UPDATEs), so a concurrent
-ingest that moves a pothole is never overwritten. The SLA clock keeps the order's filing time.
+Runs on the worker that made the change (the database is shared, so once is enough). The writes go
+through their owners: `set_contexts` writes only a pothole's `context`, so a concurrent ingest that moves
+it is never overwritten, and `rescore_many` applies the work orders' one due-time rule and audit events.
 """
 
 from __future__ import annotations
@@ -12,14 +12,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from api.db import begin_write
-from api.layers.runtime import PRESERVED_CONTEXT_KEYS, LayersRuntime
+from api.layers.runtime import LayersRuntime
+from api.potholes.repository import set_contexts
 from api.potholes.tables import Pothole, PotholeStatus
-from api.workorders.tables import QUEUE_STATUSES, WorkOrder, WorkOrderEvent
+from api.workorders.service import queued_orders, rescore_many
+from api.workorders.tables import WorkOrder
 
 __all__ = ["RescoreReport", "rescore_all"]
 
@@ -43,50 +44,6 @@ class RescoreReport:
         }
 
 
-def _kept_keys(context: dict[str, Any], pothole: Pothole) -> dict[str, Any]:
-    old = pothole.context or {}
-    context.update({k: old[k] for k in PRESERVED_CONTEXT_KEYS if k in old})
-    return context
-
-
-def _rescored(
-    runtime: LayersRuntime,
-    order: WorkOrder,
-    pothole: Pothole,
-    context: dict[str, Any],
-    now: datetime,
-    actor: str,
-) -> tuple[dict[str, Any] | None, WorkOrderEvent | None]:
-    """The order's new score columns (None when unchanged) and an audit event when its priority moved."""
-    result = runtime.score(pothole, context, now, sla_start=order.created_at)
-    terms = [{"points": float(t["points"]), "reason": t["reason"]} for t in result.score_terms]
-    values: dict[str, Any] = {
-        "priority": result.priority,
-        "category": result.category,
-        "due_at": result.due_at,
-        "score": result.score,
-        "score_terms": terms,
-    }
-    if all(getattr(order, k) == v for k, v in values.items()):
-        return None, None
-    event = None
-    if (result.priority, result.category) != (order.priority, order.category):
-        note = (
-            f"re-scored (policy {runtime.snapshot.policy_id}, layers revision {runtime.layers.revision}): "
-            f"P{order.priority} {order.category} -> P{result.priority} {result.category}, "
-            f"score {order.score:g} -> {result.score:g}"
-        )
-        event = WorkOrderEvent(
-            work_order_id=order.id or 0,
-            at=now,
-            actor=actor,
-            from_status=order.status,
-            to_status=order.status,
-            note=note,
-        )
-    return {"id": order.id, **values, "updated_at": now}, event
-
-
 def rescore_all(
     engine: Engine, runtime: LayersRuntime, *, actor: str, now: datetime | None = None
 ) -> RescoreReport:
@@ -107,39 +64,28 @@ def rescore_all(
                 session.rollback()
                 break
             last_id = int(potholes[-1].id or 0)
-            ids = [p.id for p in potholes]
-            orders = session.exec(
-                select(WorkOrder).where(
-                    col(WorkOrder.pothole_id).in_(ids),
-                    col(WorkOrder.status).in_([s.value for s in QUEUE_STATUSES]),
-                )
-            ).all()
-            order_of = {o.pothole_id: o for o in orders}
+            order_of = queued_orders(session, [int(p.id or 0) for p in potholes])
             contexts: list[dict[str, Any]] = []
-            scores: list[dict[str, Any]] = []
-            events: list[WorkOrderEvent] = []
+            to_score: list[tuple[WorkOrder, Pothole, dict[str, Any]]] = []
             fresh = runtime.enrich_many([(p.lat, p.lon) for p in potholes])
-            for pothole, new_context in zip(potholes, fresh, strict=True):
-                context = _kept_keys(new_context, pothole)
+            for pothole, context in zip(potholes, fresh, strict=True):
                 enriched += 1
                 if context != (pothole.context or {}):
                     contexts.append({"id": pothole.id, "context": context})
                 order = order_of.get(pothole.id or 0)
                 if order is not None:
-                    rescored += 1
-                    values, event = _rescored(runtime, order, pothole, context, now, actor)
-                    if values is not None:
-                        scores.append(values)
-                    if event is not None:
-                        events.append(event)
-            # bulk UPDATE by primary key (one executemany per table): only these columns are written
-            if contexts:
-                session.execute(update(Pothole), contexts)
-            if scores:
-                session.execute(update(WorkOrder), scores)
-            session.add_all(events)
+                    to_score.append((order, pothole, context))
+            set_contexts(session, contexts)
+            changed_prio += rescore_many(
+                session,
+                to_score,
+                prioritiser=runtime.score,
+                now=now,
+                actor=actor,
+                why=f"policy {runtime.snapshot.policy_id}, layers revision {runtime.layers.revision}",
+            )
+            rescored += len(to_score)
             changed_ctx += len(contexts)
-            changed_prio += len(events)
             session.commit()
     report = RescoreReport(enriched, changed_ctx, rescored, changed_prio)
     log.info("re-enriched and re-scored", extra=report.as_json())

@@ -54,6 +54,8 @@ def test_a_report_near_a_pothole_joins_it_and_far_away_starts_a_candidate(client
     assert joined.status_code == 201, joined.text
     assert joined.json()[0]["service_request_id"] == str(pothole["id"])
     assert "Joined an existing report" in joined.json()[0]["service_notice"]
+    detail = client.get(f"/v1/potholes/{pothole['id']}", headers=ADMIN).json()
+    assert detail["citizen_reports"] == 1 and "citizen_reports" not in detail["context"]  # a column
 
     alone = report(client, 37.2300, 127.0500, description="hole near the school")
     new_id = alone.json()[0]["service_request_id"]

@@ -140,8 +140,9 @@ def test_facts_of_a_stored_pothole_treat_zero_size_as_unknown_and_count_citizen_
         sighting_count=0,
         pass_count=3,
         max_confidence=0.0,
+        citizen_report_count=2,
     )
-    assert facts_of(row, {"citizen_reports": 2}) == PotholeFacts(
+    assert facts_of(row) == PotholeFacts(
         width_m=None,
         length_m=None,
         first_seen=NOW,
