@@ -14,7 +14,7 @@ from api.db import SessionDep
 from api.errors import InvalidInputError
 from api.geo import LatLon
 from api.geo.distance import to_local_m
-from api.workorders.pothole_routes import parse_bbox
+from api.workorders.params import parse_bbox
 from api.workorders.schemas import order_public
 
 router = APIRouter(prefix="/v1", tags=["queue"])

@@ -18,22 +18,10 @@ from api.errors import InvalidInputError, NotFoundError
 from api.potholes.repository import get_pothole_or_raise, list_potholes, sightings_of
 from api.potholes.schemas import PotholeDetail, feature, photo_url, pothole_public, sighting_public
 from api.potholes.tables import PotholeStatus, Sighting
+from api.workorders.params import parse_bbox
 from api.workorders.service import current_order, orders_by_pothole, summary
 
 router = APIRouter(prefix="/v1/potholes", tags=["potholes"])
-
-
-def parse_bbox(bbox: str | None) -> tuple[float, float, float, float] | None:
-    """'minlon,minlat,maxlon,maxlat' (CRS84 order, as OGC API and GeoJSON)."""
-    if bbox is None:
-        return None
-    try:
-        min_lon, min_lat, max_lon, max_lat = (float(v) for v in bbox.split(","))
-    except ValueError:
-        raise InvalidInputError(f"bbox: {bbox!r} is not 'minlon,minlat,maxlon,maxlat'") from None
-    if not (-180 <= min_lon <= max_lon <= 180 and -90 <= min_lat <= max_lat <= 90):
-        raise InvalidInputError(f"bbox: {bbox!r} is out of range or min > max")
-    return min_lon, min_lat, max_lon, max_lat
 
 
 @router.get("", responses={200: {"description": "GeoJSON FeatureCollection (RFC 7946)"}})
