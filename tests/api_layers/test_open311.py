@@ -106,3 +106,14 @@ def test_bad_reports_get_open311_errors(client: Any) -> None:
     )
     assert no_place.status_code == 400 and "lat/long" in no_place.json()[0]["description"]
     assert client.get("/open311/v2/requests/424242.json").status_code == 404
+
+
+def test_the_policy_scores_citizen_reports_from_the_pothole_column(client: Any) -> None:
+    pothole = ingest(client, 37.2000, 127.0700)
+    before = pothole["work_order"]
+    assert not any("citizen" in t["reason"] for t in before["score_terms"])
+    assert report(client, pothole["lat"] + 0.00005, pothole["lon"]).status_code == 201
+    after = client.get(f"/v1/potholes/{pothole['id']}", headers=ADMIN).json()["work_order"]
+    assert after["id"] == before["id"]
+    assert {"points": 10, "reason": "reported by 1 citizen(s)"} in after["score_terms"]
+    assert after["score"] == before["score"] + 10
