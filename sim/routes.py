@@ -83,7 +83,7 @@ def comma2k19_route(poses_csv: Path, *, anchor: LatLon | None = None) -> Route:
         rows = list(csv.DictReader(handle))
     if len(rows) < 2:
         raise ValueError(f"{poses_csv}: needs at least 2 poses")
-    from detector.edge.gps import parse_time_utc_s
+    from edge.gps import parse_time_utc_s
 
     first = LatLon(float(rows[0]["lat_deg"]), float(rows[0]["lon_deg"]))
     t0 = parse_time_utc_s(rows[0]["utc_time"])

@@ -9,16 +9,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from edge_factories import T0, approaching, make_frame, straight_fixes
 
-from detector.edge.agent import Agent, AgentConfig, Mode
-from detector.edge.outbox import Outbox
-from detector.edge.privacy import UploadPolicy
-from detector.edge.replay import ReplayDetection
-from detector.edge.sources import FrameSample
-from detector.edge.timesync import Timeline
-
-from .conftest import T0, make_frame, straight_fixes
-from .test_tracker import approaching
+from edge.agent import Agent, AgentConfig, Mode
+from edge.outbox import Outbox
+from edge.privacy import UploadPolicy
+from edge.replay import ReplayDetection
+from edge.sources import FrameSample
+from edge.timesync import Timeline
 
 
 class FakeDetector:

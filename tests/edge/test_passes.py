@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from detector.edge.passes import PassClock, pass_body, thin_track
-from detector.edge.timesync import distance_m
+from edge_factories import T0, straight_fixes
 
-from .conftest import T0, straight_fixes
+from edge.passes import PassClock, pass_body, thin_track
+from edge.timesync import distance_m
 
 
 def test_thin_track_keeps_points_five_metres_apart_and_the_last_fix() -> None:

@@ -13,7 +13,7 @@ import pytest
 from api.geo.camera import CameraProfile
 from api.geo.distance import LatLon, distance_m, offset_latlon
 from api.geo.geolocate import GpsFix, geolocate_box
-from detector.edge.gps import read_gps
+from edge.gps import read_gps
 from sim.camera import pothole_box_px, project_ground_px
 from sim.cli import build_route, dataset_test_images
 from sim.noise import GpsErrorModel, PassNoise

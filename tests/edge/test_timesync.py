@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from edge_factories import T0, make_fix, straight_fixes
 
-from detector.edge.timesync import Timeline
-
-from .conftest import T0, make_fix, straight_fixes
+from edge.timesync import Timeline
 
 
 def test_linear_interpolation_between_fixes() -> None:

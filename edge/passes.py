@@ -11,8 +11,8 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from detector.edge.gps import GpsFix, format_time_utc
-from detector.edge.timesync import distance_m
+from edge.gps import GpsFix, format_time_utc
+from edge.timesync import distance_m
 
 __all__ = ["PassClock", "pass_body", "thin_track"]
 

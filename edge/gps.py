@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from detector.edge.errors import GpsSourceError
+from edge.errors import GpsSourceError
 
 __all__ = [
     "GpsFix",

@@ -4,14 +4,14 @@ Only the detector's dependencies plus httpx (and pynmea2/pyserial for NMEA): nev
 torch or ultralytics, so a vehicle box installs `pothole-watch[edge]` and nothing else.
 """
 
-from detector.edge.agent import Agent, AgentConfig, Mode
-from detector.edge.gps import GpsFix, read_gps
-from detector.edge.outbox import Outbox
-from detector.edge.privacy import UploadPolicy
-from detector.edge.sources import FrameSample, open_source
-from detector.edge.timesync import FixMatch, Timeline
-from detector.edge.tracker import Tracker
-from detector.edge.uploader import Uploader
+from edge.agent import Agent, AgentConfig, Mode
+from edge.gps import GpsFix, read_gps
+from edge.outbox import Outbox
+from edge.privacy import UploadPolicy
+from edge.sources import FrameSample, open_source
+from edge.timesync import FixMatch, Timeline
+from edge.tracker import Tracker
+from edge.uploader import Uploader
 
 __all__ = [
     "Agent",

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import httpx
 
-from detector.edge.outbox import Outbox, OutboxItem
+from edge.outbox import Outbox, OutboxItem
 
 __all__ = ["SendRound", "Uploader"]
 

@@ -19,14 +19,14 @@ from typing import Any
 
 import cv2
 
-from detector.edge.gps import GpsFix, format_time_utc
-from detector.edge.outbox import Outbox
-from detector.edge.passes import PassClock, pass_body
-from detector.edge.privacy import UploadPolicy, blurred_frame_jpeg, crop_jpeg, encode_jpeg
-from detector.edge.replay import ReplayDetection
-from detector.edge.sources import FrameSample
-from detector.edge.timesync import Timeline
-from detector.edge.tracker import DetectionLike, Observation, Track, Tracker
+from edge.gps import GpsFix, format_time_utc
+from edge.outbox import Outbox
+from edge.passes import PassClock, pass_body
+from edge.privacy import UploadPolicy, blurred_frame_jpeg, crop_jpeg, encode_jpeg
+from edge.replay import ReplayDetection
+from edge.sources import FrameSample
+from edge.timesync import Timeline
+from edge.tracker import DetectionLike, Observation, Track, Tracker
 
 __all__ = ["Agent", "AgentConfig", "Mode", "iso_utc"]
 

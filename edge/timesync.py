@@ -14,7 +14,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from detector.edge.gps import GpsFix
+from edge.gps import GpsFix
 
 __all__ = ["FixMatch", "Timeline", "bearing_deg", "distance_m"]
 
