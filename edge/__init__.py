@@ -1,11 +1,12 @@
 """The patrol vehicle's agent: frames + GPS -> tracked pothole sightings -> a durable outbox -> the API.
 
-Only the detector's dependencies plus httpx (and pynmea2/pyserial for NMEA): never fastapi, sqlmodel,
-torch or ultralytics, so a vehicle box installs `pothole-watch[edge]` and nothing else.
+Only the detector's dependencies plus httpx and pydantic (and pynmea2/pyserial for NMEA): never fastapi,
+sqlmodel, torch or ultralytics, so a vehicle box installs `pothole-watch[edge]` and nothing else. Fixes,
+geometry and the wire contract are `common`'s, shared with the API.
 """
 
 from edge.agent import Agent, AgentConfig, Mode
-from edge.gps import GpsFix, read_gps
+from edge.gps import read_gps
 from edge.outbox import Outbox
 from edge.privacy import UploadPolicy
 from edge.sources import FrameSample, open_source
@@ -18,7 +19,6 @@ __all__ = [
     "AgentConfig",
     "FixMatch",
     "FrameSample",
-    "GpsFix",
     "Mode",
     "Outbox",
     "Timeline",

@@ -1,4 +1,5 @@
-"""The architecture as a test: imports only flow downstream (training -> detector <- api).
+"""The architecture as a test: imports only flow downstream (training -> detector <- edge, api; common
+below them all).
 
 Checked on the source (AST), so it holds for code that is never imported in tests; a package folder that
 does not exist yet simply has nothing to check.
@@ -12,10 +13,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+WEB_AND_SQL = {"fastapi", "starlette", "sqlmodel", "sqlalchemy"}
 FORBIDDEN: dict[str, set[str]] = {
-    "detector": {"fastapi", "starlette", "sqlmodel", "sqlalchemy", "torch", "ultralytics", "api", "training"},
+    "detector": WEB_AND_SQL | {"torch", "ultralytics", "api", "edge", "training"},
     "api": {"torch", "ultralytics", "training"},
     "api/geo": {"fastapi", "sqlmodel", "sqlalchemy"},
+    "edge": WEB_AND_SQL | {"torch", "ultralytics", "api", "training"},
+    "common": WEB_AND_SQL | {"cv2", "torch", "ultralytics", "api", "edge", "detector", "training", "sim"},
 }
 
 
@@ -45,3 +49,19 @@ def test_checker_sees_nested_and_function_level_imports(tmp_path: Path) -> None:
         "import os\ndef f():\n    import torch.nn\n    from ultralytics import YOLO\nfrom . import x\n"
     )
     assert imported_roots(sample) == {"os", "torch", "ultralytics"}
+
+
+@pytest.mark.parametrize(
+    ("package", "planted"),
+    [
+        ("detector", "from edge.agent import Agent"),
+        ("edge", "from api.geo import geolocate_box"),
+        ("common", "import sqlalchemy"),
+        ("common", "from detector import Detection"),
+    ],
+    ids=["detector-edge", "edge-api", "common-sqlalchemy", "common-detector"],
+)
+def test_a_planted_upstream_import_is_caught(tmp_path: Path, package: str, planted: str) -> None:
+    sample = tmp_path / "planted.py"
+    sample.write_text(f"{planted}\n")
+    assert imported_roots(sample) & FORBIDDEN[package]

@@ -10,10 +10,10 @@ from sqlalchemy import Row, bindparam, func, insert, update
 from sqlmodel import Session, col, select
 
 from api.errors import NotFoundError
-from api.geo import LatLon
 from api.geo.grid import GridCell, cell_ranges
 from api.potholes.dedup import Estimate, NearbyPothole, Observation, PassSighting
 from api.potholes.tables import Pothole, Sighting
+from common.geodesy import LatLon
 
 
 def nearby_potholes(session: Session, point: LatLon, radius_m: float, cell_m: float) -> Sequence[Pothole]:

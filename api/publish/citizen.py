@@ -15,14 +15,13 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from api.db import begin_write
-from api.geo import LatLon
-from api.geo.distance import distance_m
 from api.geo.grid import cell_of, cells_covering
 from api.layers.runtime import LayersRuntime
 from api.potholes.repository import nearby_potholes
 from api.potholes.tables import Pothole, PotholeStatus
 from api.publish.tables import ServiceRequest
 from api.workorders.tables import QUEUE_STATUSES, WorkOrder
+from common.geodesy import LatLon, distance_m
 
 __all__ = ["CitizenReport", "Filed", "file_report"]
 

@@ -141,8 +141,8 @@ def test_a_failure_inside_an_item_leaves_nothing_behind(client: TestClient) -> N
     """A hook that raises mid-transaction (after the pothole and sighting rows were written): rolled back."""
     from backend_factories import SITE
 
-    from api.geo import offset_latlon
     from api.workorders.priority import default_prioritiser
+    from common.geodesy import offset_latlon
 
     def broken(*args: object) -> object:
         raise RuntimeError("policy exploded")

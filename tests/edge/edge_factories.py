@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import numpy as np
 
-from edge.gps import GpsFix
+from common.gps import GpsFix
 from edge.replay import ReplayDetection
 from edge.sources import FrameSample
 
