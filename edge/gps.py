@@ -26,8 +26,6 @@ __all__ = [
 ]
 
 
-
-
 def parse_time_utc_s(text: str) -> float:
     """ISO-8601 (a trailing Z or an offset; naive means UTC) or plain epoch seconds -> epoch seconds."""
     value = text.strip()
