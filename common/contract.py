@@ -13,6 +13,7 @@ the server's checks and what the vehicle sends cannot drift apart.
   repaired pothole without a sighting verifies the repair. Send a pass after its sightings, with the
   pass's `client_id` as their `pass_id`.
 
+Callers authenticate with `X-API-Key`: a vehicle key may send only its own `vehicle_id`; an admin key any.
 Every body carries a client-generated `client_id` (its idempotency key): a retry answers what the first
 call did, so a vehicle retries with the same ids until it gets an answer. Times carry an offset (UTC);
 the service refuses times more than a few minutes in the future (`POTHOLE_MAX_FUTURE_S`, 300 s).
