@@ -9,6 +9,10 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from common.contract import MAX_BATCH_ITEMS
+from common.gps import HEADING_MAX_AGE_S, HEADING_MIN_BASELINE_M
+from common.images import MAX_CROP_BYTES, MAX_FRAME_BYTES
+
 
 class Settings(BaseSettings):
     """Read in `create_app` (never at import); each field is the env var POTHOLE_<FIELD NAME>."""
@@ -27,11 +31,11 @@ class Settings(BaseSettings):
     detector_threads: int | None = Field(default=None, ge=1, le=64)
 
     # ingest limits
-    max_upload_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
+    max_upload_bytes: int = Field(default=MAX_FRAME_BYTES, gt=0)
     max_batch_bytes: int = Field(default=64 * 1024 * 1024, gt=0)  # a sightings batch with crops, a pass
-    max_crop_bytes: int = Field(default=512 * 1024, gt=0)
+    max_crop_bytes: int = Field(default=MAX_CROP_BYTES, gt=0)
     ingest_concurrency: int | None = Field(default=None, ge=1, le=64)  # batches at once; None: 2 SQLite, 8 PG
-    max_batch_items: int = Field(default=500, ge=1)
+    max_batch_items: int = Field(default=MAX_BATCH_ITEMS, ge=1)
     max_future_s: float = Field(default=300.0, ge=0)
 
     # geolocation and de-duplication
@@ -39,9 +43,9 @@ class Settings(BaseSettings):
     max_join_radius_m: float = Field(default=12.0, gt=0, le=50)
     grid_cell_m: float = Field(default=10.0, gt=1, le=100)
     max_range_m: float = Field(default=60.0, gt=1, le=500)
-    heading_min_baseline_m: float = Field(default=8.0, gt=0)
+    heading_min_baseline_m: float = Field(default=HEADING_MIN_BASELINE_M, gt=0)
     fix_retention_s: float = Field(default=86_400.0, gt=0)  # GPS fixes kept for headings (pruned per pass)
-    heading_max_age_s: float = Field(default=30.0, gt=0)
+    heading_max_age_s: float = Field(default=HEADING_MAX_AGE_S, gt=0)
     confirm_passes: int = Field(default=2, ge=1)
     confirm_confidence: float = Field(default=0.85, ge=0, le=1)
     pass_gap_s: float = Field(default=1800.0, gt=0)

@@ -33,11 +33,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from api.db import make_engine  # noqa: E402
-from api.geo import LatLon, cell_of, offset_latlon  # noqa: E402
+from api.geo import cell_of  # noqa: E402
 from api.migrate import upgrade_head  # noqa: E402
 from api.potholes.repository import nearby_potholes  # noqa: E402
 from api.potholes.tables import Pothole  # noqa: E402
 from api.workorders.tables import WorkOrder  # noqa: E402
+from common.geodesy import LatLon, offset_latlon  # noqa: E402
 from sim.harness import ApiServer  # noqa: E402
 
 KEY = "bench-admin-key-0123456789"

@@ -1,6 +1,7 @@
-"""The architecture as a test: imports only flow downstream (training -> detector <- api), and inside
-api/ the domains depend one way (API_DOMAIN_RANK) with no import resolved at run time, and each of the
-tables in WRITERS is written by one module only.
+"""The architecture as a test: imports only flow downstream (training -> detector <- edge, api; common
+below them all and importing nothing of the project), inside api/ the domains depend one way
+(API_DOMAIN_RANK) with no import resolved at run time, and each of the tables in WRITERS is written by one
+module only.
 
 Checked on the source (AST), so it holds for code that is never imported in tests; a package folder that
 does not exist yet simply has nothing to check. Each rule is also run on a planted violation.
@@ -14,10 +15,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+WEB_AND_SQL = {"fastapi", "starlette", "sqlmodel", "sqlalchemy"}
 FORBIDDEN: dict[str, set[str]] = {
-    "detector": {"fastapi", "starlette", "sqlmodel", "sqlalchemy", "torch", "ultralytics", "api", "training"},
+    "detector": WEB_AND_SQL | {"torch", "ultralytics", "api", "edge", "training"},
     "api": {"torch", "ultralytics", "training", "importlib"},
     "api/geo": {"fastapi", "sqlmodel", "sqlalchemy"},
+    "edge": WEB_AND_SQL | {"torch", "ultralytics", "api", "training"},
+    "common": WEB_AND_SQL | {"cv2", "torch", "ultralytics", "api", "edge", "detector", "training", "sim"},
 }
 
 
@@ -300,3 +304,19 @@ def test_single_writer_check_leaves_reads_alone(tmp_path: Path) -> None:
         "def f(s, row):\n    row.verified_orders = [1]\n    return s.exec(select(WorkOrder)).all()\n"
     )
     assert table_writes(reader, _columns()) == set()
+
+
+@pytest.mark.parametrize(
+    ("package", "planted"),
+    [
+        ("detector", "from edge.agent import Agent"),
+        ("edge", "from api.geo import geolocate_box"),
+        ("common", "import sqlalchemy"),
+        ("common", "from detector import Detection"),
+    ],
+    ids=["detector-edge", "edge-api", "common-sqlalchemy", "common-detector"],
+)
+def test_a_planted_upstream_import_is_caught(tmp_path: Path, package: str, planted: str) -> None:
+    sample = tmp_path / "planted.py"
+    sample.write_text(f"{planted}\n")
+    assert imported_roots(sample) & FORBIDDEN[package]

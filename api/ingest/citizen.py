@@ -16,13 +16,13 @@ from sqlmodel import Session
 
 from api.config import Settings
 from api.db import begin_write
-from api.geo import LatLon
 from api.geo.grid import cell_of, cells_covering
 from api.ingest.placement import Hooks, hooks_of
 from api.potholes.repository import add_citizen_report, insert_reported_pothole, nearest_open
 from api.potholes.schemas import CitizenReport
 from api.services import Services
 from api.workorders.service import queued_orders, rescore
+from common.geodesy import LatLon
 
 __all__ = ["Filed", "JoinRule", "file_citizen_report", "file_report"]
 

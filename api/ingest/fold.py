@@ -10,9 +10,8 @@ from sqlmodel import Session
 
 from api.config import Settings
 from api.db import begin_write
-from api.geo import LatLon, cell_of, cells_covering
+from api.geo import cell_of, cells_covering
 from api.ingest.placement import Hooks
-from api.ingest.schemas import PassIn
 from api.ingest.service import keep_order_in_step
 from api.potholes.dedup import (
     Estimate,
@@ -34,6 +33,8 @@ from api.potholes.repository import (
 from api.potholes.tables import Pothole, PotholeStatus
 from api.workorders.service import current_order, hand_over
 from api.workorders.tables import WorkOrderStatus
+from common.contract import PassIn
+from common.geodesy import LatLon
 
 
 def fold_pass(engine: Engine, pass_in: PassIn, settings: Settings, hooks: Hooks, now: datetime) -> list[int]:

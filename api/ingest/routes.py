@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import timedelta
 from typing import Annotated, Any
 
@@ -16,17 +14,16 @@ from starlette.concurrency import run_in_threadpool
 from api.auth.deps import Ingester, check_vehicle
 from api.config import Settings
 from api.errors import InvalidInputError, PayloadTooLargeError, UnavailableError
-from api.geo import GpsFix
 from api.ingest.fold import fold_pass
 from api.ingest.frames import find_frame, replay, run_detector, store_frame
-from api.ingest.images import JPEG_MAGIC, decode_image
+from api.ingest.images import decode_crop, decode_image
 from api.ingest.passes import record_pass
 from api.ingest.placement import Draft, hooks_of, pass_key_for
-from api.ingest.schemas import BatchResult, FrameMetaIn, FrameResult, PassIn, PassResult, SightingBatchIn
 from api.ingest.service import ingest_batch
 from api.services import ServicesDep
 from api.types import utc_now
 from api.vehicles.repository import get_camera
+from common.contract import BatchResult, FrameMetaIn, FrameResult, PassIn, PassResult, SightingBatchIn
 
 router = APIRouter(prefix="/v1", tags=["ingest"])
 
@@ -40,17 +37,7 @@ def _check_time(at: Any, field: str, settings: Settings) -> None:
 
 
 def _decode_crop(b64: str | None, field: str, settings: Settings) -> bytes | None:
-    if b64 is None:
-        return None
-    try:
-        data = base64.b64decode(b64, validate=True)
-    except (binascii.Error, ValueError):
-        raise InvalidInputError(f"{field}: not valid base64") from None
-    if len(data) > settings.max_crop_bytes:
-        raise InvalidInputError(f"{field}: {len(data)} bytes decoded exceeds {settings.max_crop_bytes}")
-    if not data.startswith(JPEG_MAGIC):
-        raise InvalidInputError(f"{field}: not a JPEG (first bytes {data[:4].hex()})")
-    return data
+    return None if b64 is None else decode_crop(b64, field, settings.max_crop_bytes)
 
 
 @router.post(
@@ -78,9 +65,7 @@ def post_sightings(batch: SightingBatchIn, services: ServicesDep, principal: Ing
             client_id=item.client_id,
             vehicle_id=batch.vehicle_id,
             captured_at=item.captured_at,
-            gps=GpsFix(
-                item.gps.lat, item.gps.lon, item.gps.accuracy_m, item.gps.heading_deg, item.gps.speed_mps
-            ),
+            gps=item.gps.to_fix(item.captured_at.timestamp()),
             frame_wh=item.frame_wh,
             box_xyxy_px=item.box_xyxy_px,
             confidence=item.confidence,

@@ -13,13 +13,7 @@ from sqlmodel import Session
 
 from api.config import Settings
 from api.db import begin_write
-from api.geo import (
-    CameraProfile,
-    GeolocationError,
-    LatLon,
-    TimedFix,
-    cell_of,
-)
+from api.geo import CameraProfile, GeolocationError, cell_of
 from api.ingest.placement import Draft, Hooks, Placed, lock_keys, place
 from api.potholes.dedup import (
     Estimate,
@@ -49,6 +43,7 @@ from api.system.metrics import get_metrics
 from api.vehicles.repository import record_fixes
 from api.workorders.service import current_order, file_order, rescore, transition
 from api.workorders.tables import WorkOrderStatus
+from common.geodesy import LatLon
 
 log = logging.getLogger("api.ingest")
 
@@ -124,7 +119,7 @@ def apply_placed(
             "captured_at": draft.captured_at,
             "gps_lat": gps.lat,
             "gps_lon": gps.lon,
-            "gps_accuracy_m": gps.accuracy_m,
+            "gps_accuracy_m": gps.accuracy_or_assumed_m,
             "gps_heading_deg": gps.heading_deg,
             "heading_used_deg": placed.heading_deg,
             "speed_mps": gps.speed_mps,
@@ -145,9 +140,7 @@ def apply_placed(
             "created_at": now,
         },
     )
-    record_fixes(
-        session, draft.vehicle_id, [TimedFix(draft.captured_at, LatLon(gps.lat, gps.lon), gps.accuracy_m)]
-    )
+    record_fixes(session, draft.vehicle_id, [draft.gps])
     stays_candidate = status == PotholeStatus.CANDIDATE and not is_confirmed(
         est.passes,
         max_confidence,
@@ -233,10 +226,7 @@ def ingest_one(
             return _duplicate(existing)
         # the fix itself is still knowledge: the next detection's heading is derived from it
         begin_write(session)
-        gps = draft.gps
-        record_fixes(
-            session, draft.vehicle_id, [TimedFix(draft.captured_at, LatLon(gps.lat, gps.lon), gps.accuracy_m)]
-        )
+        record_fixes(session, draft.vehicle_id, [draft.gps])
         session.commit()
         metrics.sightings.labels("rejected").inc()
         return {"client_id": draft.client_id, "status": "rejected", "detail": str(exc)}

@@ -16,12 +16,11 @@ from sqlalchemy import Row, bindparam, delete, func, insert, update
 from sqlmodel import Session, col, select
 
 from api.errors import NotFoundError
-from api.geo import LatLon
-from api.geo.distance import distance_m
 from api.geo.grid import GridCell, cell_ranges
 from api.potholes.dedup import Estimate, NearbyPothole, Observation, PassSighting
 from api.potholes.schemas import CitizenReport
 from api.potholes.tables import Pothole, PotholeStatus, ServiceRequest, Sighting
+from common.geodesy import LatLon, distance_m
 
 
 def nearby_potholes(session: Session, point: LatLon, radius_m: float, cell_m: float) -> Sequence[Pothole]:

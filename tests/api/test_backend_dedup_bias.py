@@ -10,7 +10,7 @@ from typing import Any
 from backend_factories import SITE, T0, make_item, post_items
 from fastapi.testclient import TestClient
 
-from api.geo import offset_latlon
+from common.geodesy import offset_latlon
 
 SPOTS = [offset_latlon(SITE, 0.0, 30.0 * k, 90.0) for k in range(4)]  # along the road, 30 m apart, eastbound
 

@@ -11,8 +11,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from api.crews.route import plan_route, route_length_m
-from api.geo import LatLon, offset_latlon
-from api.geo.distance import to_local_m
 from api.potholes.dedup import (
     Estimate,
     Fold,
@@ -27,6 +25,7 @@ from api.potholes.dedup import (
     pass_observation,
     plan_folds,
 )
+from common.geodesy import LatLon, offset_latlon, to_local_m
 
 ORIGIN = LatLon(37.2, 126.83)
 

@@ -147,7 +147,7 @@ def test_a_failure_inside_an_item_leaves_nothing_behind(
     """A hook that raises mid-transaction (after the pothole and sighting rows were written): rolled back."""
     from backend_factories import SITE
 
-    from api.geo import offset_latlon
+    from common.geodesy import offset_latlon
 
     def broken(*args: object) -> object:
         raise RuntimeError("policy exploded")

@@ -14,13 +14,14 @@ from sqlmodel import Session, SQLModel, select
 
 import api.tables  # noqa: F401  (every table on the metadata)
 from api.db import make_engine
-from api.geo import LatLon, cell_of
+from api.geo import cell_of
 from api.ingest.citizen import JoinRule, file_report
 from api.ingest.placement import Hooks
 from api.policy.score import PotholeRecord, Prioritised, facts_of
 from api.potholes.schemas import CitizenReport
 from api.potholes.tables import Pothole, PotholeStatus, ServiceRequest
 from api.workorders.service import file_order, history
+from common.geodesy import LatLon
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 RULE = JoinRule(join_radius_m=15.0, report_uncertainty_m=10.0, grid_cell_m=25.0)

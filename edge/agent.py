@@ -4,7 +4,8 @@ GPS is matched when a track ends, not when a frame arrives: by then a live recei
 after the frame, so interpolation never has to extrapolate. The best frame of a track is the one that
 geolocates best: a confident box low in the frame (near the vehicle, where a pixel spans the fewest
 metres), not cut by the frame border, and with a GPS fix. Frames without a fix are counted and never
-reported with a guessed position.
+reported with a guessed position. Bodies are built with `common.contract`: one the API would refuse is
+counted and logged here, never queued.
 """
 
 from __future__ import annotations
@@ -18,17 +19,27 @@ from enum import StrEnum
 from typing import Any
 
 import cv2
+from pydantic import BaseModel, ValidationError
 
-from detector.edge.gps import GpsFix, format_time_utc
-from detector.edge.outbox import Outbox
-from detector.edge.passes import PassClock, pass_body
-from detector.edge.privacy import UploadPolicy, blurred_frame_jpeg, crop_jpeg, encode_jpeg
-from detector.edge.replay import ReplayDetection
-from detector.edge.sources import FrameSample
-from detector.edge.timesync import Timeline
-from detector.edge.tracker import DetectionLike, Observation, Track, Tracker
+from common.contract import (
+    FrameMetaIn,
+    GpsIn,
+    SightingIn,
+    clip_box,
+    format_time_utc,
+    utc_datetime,
+    wire_json,
+)
+from common.gps import GpsFix
+from edge.outbox import Outbox
+from edge.passes import PassClock, pass_body
+from edge.privacy import UploadPolicy, blurred_frame_jpeg, crop_jpeg, encode_jpeg
+from edge.replay import ReplayDetection
+from edge.sources import FrameSample
+from edge.timesync import Timeline
+from edge.tracker import DetectionLike, Observation, Track, Tracker
 
-__all__ = ["Agent", "AgentConfig", "Mode", "iso_utc"]
+__all__ = ["Agent", "AgentConfig", "Mode"]
 
 log = logging.getLogger("pothole.edge.agent")
 DetectFn = Callable[[FrameSample], Sequence[DetectionLike]]
@@ -37,9 +48,6 @@ DetectFn = Callable[[FrameSample], Sequence[DetectionLike]]
 class Mode(StrEnum):
     SIGHTINGS = "sightings"
     FRAMES = "frames"
-
-
-iso_utc = format_time_utc  # the API's time format, re-exported for callers of the agent
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,29 +94,14 @@ class AgentStats:
     frames_queued: int = 0
     frames_skipped_rate: int = 0
     passes_queued: int = 0
+    bodies_invalid: int = 0
     gap_reasons: dict[str, int] = field(default_factory=dict)
 
 
 def _clip_to_frame(found: Sequence[DetectionLike], width: int, height: int) -> list[ReplayDetection]:
-    """Boxes clipped to the frame; a box left with under a pixel of width or height is dropped (the API
-    refuses a box that is not inside the frame, and there is nothing to crop)."""
-    kept: list[ReplayDetection] = []
-    for det in found:
-        x1, y1, x2, y2 = (float(v) for v in det.xyxy_px)
-        x1, x2 = min(max(x1, 0.0), float(width)), min(max(x2, 0.0), float(width))
-        y1, y2 = min(max(y1, 0.0), float(height)), min(max(y2, 0.0), float(height))
-        if x2 - x1 >= 1.0 and y2 - y1 >= 1.0:
-            kept.append(ReplayDetection((x1, y1, x2, y2), float(det.confidence)))
-    return kept
-
-
-def _gps_body(fix: GpsFix) -> dict[str, float]:
-    body = {"lat": round(fix.lat, 8), "lon": round(fix.lon, 8)}
-    for name in ("accuracy_m", "heading_deg", "speed_mps"):
-        value = getattr(fix, name)
-        if value is not None:
-            body[name] = round(float(value), 3)
-    return body
+    """Boxes cut to the frame by the contract's `clip_box`; a sliver is dropped."""
+    clipped = [(clip_box(det.xyxy_px, (width, height)), float(det.confidence)) for det in found]
+    return [ReplayDetection(box, confidence) for box, confidence in clipped if box is not None]
 
 
 class Agent:
@@ -224,27 +217,31 @@ class Agent:
             return
         _, obs, fix = best
         shot = self._shot_of(obs)
-        width, height = shot.frame_wh
-        x1, y1, x2, y2 = obs.xyxy_px
-        box = [
-            round(min(max(x1, 0.0), width), 2),
-            round(min(max(y1, 0.0), height), 2),
-            round(min(max(x2, 0.0), width), 2),
-            round(min(max(y2, 0.0), height), 2),
-        ]
-        body: dict[str, Any] = {
-            "client_id": str(uuid.uuid4()),
-            "captured_at": iso_utc(fix.t_utc_s),
-            "gps": _gps_body(fix),
-            "frame_wh": [width, height],
-            "box_xyxy_px": box,
-            "confidence": round(obs.confidence, 4),
-            "model_id": self.config.model_id,
-            "pass_id": self._passes.pass_id,
-            "track_id": str(track.track_id),
-        }
-        self.outbox.put("sighting", self.config.vehicle_id, body, shot.jpeg)
-        self.stats.sightings_queued += 1
+        x1, y1, x2, y2 = (round(v, 2) for v in obs.xyxy_px)  # already inside the frame (_clip_to_frame)
+        body = self._body(
+            SightingIn,
+            client_id=str(uuid.uuid4()),
+            captured_at=utc_datetime(fix.t_utc_s),
+            gps=GpsIn.from_fix(fix),
+            frame_wh=shot.frame_wh,
+            box_xyxy_px=(x1, y1, x2, y2),
+            confidence=round(obs.confidence, 4),
+            model_id=self.config.model_id,
+            pass_id=self._passes.pass_id,
+            track_id=str(track.track_id),
+        )
+        if body is not None:
+            self.outbox.put("sighting", self.config.vehicle_id, body, shot.jpeg)
+            self.stats.sightings_queued += 1
+
+    def _body(self, model: type[BaseModel], **fields: object) -> dict[str, Any] | None:
+        """The wire body, or None (counted, logged) when the contract refuses it: the API would too."""
+        try:
+            return wire_json(model(**fields))
+        except ValidationError as exc:
+            self.stats.bodies_invalid += 1
+            log.warning("%s not queued, the API would refuse it: %s", model.__name__, exc)
+            return None
 
     @staticmethod
     def _shot_of(obs: Observation) -> _Shot:
@@ -295,15 +292,17 @@ class Agent:
                 reason = match.gap_reason or "gap"
                 self.stats.gap_reasons[reason] = self.stats.gap_reasons.get(reason, 0) + 1
                 continue
-            metadata = {
-                "client_id": str(uuid.uuid4()),
-                "vehicle_id": self.config.vehicle_id,
-                "captured_at": iso_utc(match.fix.t_utc_s),
-                "gps": _gps_body(match.fix),
-                "pass_id": pass_id,
-            }
-            self.outbox.put("frame", self.config.vehicle_id, metadata, jpeg)
-            self.stats.frames_queued += 1
+            metadata = self._body(
+                FrameMetaIn,
+                client_id=str(uuid.uuid4()),
+                vehicle_id=self.config.vehicle_id,
+                captured_at=utc_datetime(match.fix.t_utc_s),
+                gps=GpsIn.from_fix(match.fix),
+                pass_id=pass_id,
+            )
+            if metadata is not None:
+                self.outbox.put("frame", self.config.vehicle_id, metadata, jpeg)
+                self.stats.frames_queued += 1
         self._waiting_frames = still
 
     # -- passes --------------------------------------------------------------------------------------------
@@ -311,15 +310,20 @@ class Agent:
         if span is None:
             return
         fixes = self.timeline.fixes_between(*span)
-        body = pass_body(
-            self.config.vehicle_id, span[0], span[1], fixes, self.config.pass_min_step_m, pass_id=pass_id
-        )
+        try:
+            body = pass_body(
+                self.config.vehicle_id, span[0], span[1], fixes, self.config.pass_min_step_m, pass_id=pass_id
+            )
+        except ValidationError as exc:
+            self.stats.bodies_invalid += 1
+            log.warning("pass %s not queued, the API would refuse it: %s", pass_id, exc)
+            return
         if body is None:
             log.warning(
                 "pass %s: fewer than 2 GPS fixes in %s..%s, not reported",
                 pass_id,
-                iso_utc(span[0]),
-                iso_utc(span[1]),
+                format_time_utc(span[0]),
+                format_time_utc(span[1]),
             )
             return
         self.outbox.put("pass", self.config.vehicle_id, body)

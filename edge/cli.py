@@ -22,7 +22,7 @@ def _fail(message: str) -> SystemExit:
 def _parse_time(text: str | None, name: str) -> float | None:
     if text is None:
         return None
-    from detector.edge.gps import parse_time_utc_s
+    from edge.gps import parse_time_utc_s
 
     try:
         return parse_time_utc_s(text)
@@ -82,10 +82,10 @@ def register(app: typer.Typer) -> None:
         verbose: bool = typer.Option(False, "--verbose", "-v"),
     ) -> None:
         """Run the agent over a source; prints one JSON summary line at the end."""
-        from detector.edge.agent import Mode
-        from detector.edge.errors import EdgeError
-        from detector.edge.privacy import UploadPolicy
-        from detector.edge.runner import RunOptions, run_agent
+        from edge.agent import Mode
+        from edge.errors import EdgeError
+        from edge.privacy import UploadPolicy
+        from edge.runner import RunOptions, run_agent
 
         logging.basicConfig(
             level=logging.INFO if verbose else logging.WARNING,
@@ -143,9 +143,9 @@ def register(app: typer.Typer) -> None:
         timeout_s: float = typer.Option(60.0, help="Give up (items stay queued) after this long."),
     ) -> None:
         """Send what the outbox still holds (after a reboot or a long outage)."""
-        from detector.edge.outbox import Outbox
-        from detector.edge.runner import make_client
-        from detector.edge.uploader import Uploader
+        from edge.outbox import Outbox
+        from edge.runner import make_client
+        from edge.uploader import Uploader
 
         if not queue.is_file():
             raise _fail(f"--queue: {queue} does not exist")
@@ -160,7 +160,7 @@ def register(app: typer.Typer) -> None:
     @edge.command("status")
     def status(queue: Path = typer.Option(default_queue, help="Outbox SQLite file.")) -> None:
         """Pending items, bytes on disk and the counters (evictions, rejections, retries)."""
-        from detector.edge.outbox import Outbox
+        from edge.outbox import Outbox
 
         if not queue.is_file():
             raise _fail(f"--queue: {queue} does not exist")

@@ -9,8 +9,9 @@ from typing import Any
 import httpx
 import numpy as np
 
-from detector.edge.gps import GpsFix
-from detector.edge.sources import FrameSample
+from common.gps import GpsFix
+from edge.replay import ReplayDetection
+from edge.sources import FrameSample
 
 T0 = 1_795_000_000.0  # 2026-11-18, a fixed UTC epoch for reproducible times
 
@@ -39,6 +40,12 @@ def straight_fixes(
         )
         for i in range(n)
     ]
+
+def approaching(frame: int, *, x_px: float = 600.0, start_y_px: float = 380.0) -> ReplayDetection:
+    """A pothole box that moves down faster and grows as it nears (no overlap between frames)."""
+    y = start_y_px + 4.0 * frame + 1.5 * frame**2
+    size = 10.0 + 3.0 * frame
+    return ReplayDetection((x_px - size, y, x_px + size, y + size / 3), 0.5 + 0.03 * frame)
 
 
 def make_frame(index: int = 0, **overrides: Any) -> FrameSample:

@@ -1,6 +1,7 @@
 """Forward the outbox to the API: batched sightings, passes, rate-limited frames; ack only on an answer.
 
-How each answer is treated (CONTRACT.md, POST /v1/sightings, /v1/frames, /v1/passes):
+The outbox holds bodies the agent built with `common.contract`; they are sent as stored. How each answer
+is treated (POST /v1/sightings, /v1/frames, /v1/passes):
 - 200/201 -> per item `created` / `duplicate`: delete from the outbox (a replay is a success);
   per item `rejected`: moved to the dead table, counted and logged;
 - a whole-batch 400/413/422: the batch is split and each item is sent alone, so one bad item cannot hold
@@ -20,8 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
+from pydantic import ValidationError
 
-from detector.edge.outbox import Outbox, OutboxItem
+from common.contract import MAX_BATCH_ITEMS, BatchResult
+from edge.outbox import Outbox, OutboxItem
 
 __all__ = ["SendRound", "Uploader"]
 
@@ -60,8 +63,8 @@ class Uploader:
         frames_per_s: float = 2.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        if not 1 <= batch_size <= 500:
-            raise ValueError(f"batch_size={batch_size} must be 1..500 (the API's batch limit)")
+        if not 1 <= batch_size <= MAX_BATCH_ITEMS:
+            raise ValueError(f"batch_size={batch_size} must be 1..{MAX_BATCH_ITEMS} (the API's batch limit)")
         self.outbox = outbox
         self.client = client
         self.batch_size = batch_size
@@ -120,22 +123,21 @@ class Uploader:
                 ids, f"HTTP {response.status_code}: {response.text[:200]}", response.status_code
             )
         try:
-            results = response.json()["results"]
-        except (ValueError, KeyError, TypeError):
+            results = BatchResult.model_validate_json(response.content).results
+        except ValidationError:
             return self._defer(ids, f"unreadable answer: {response.text[:200]}")
         answered: set[str] = set()
         acked = rejected = 0
         for entry in results:
-            client_id, status = entry.get("client_id"), entry.get("status")
-            if client_id not in ids:
+            if entry.client_id not in ids:
                 continue
-            answered.add(client_id)
-            if status in ("created", "duplicate"):
-                self.outbox.ack([client_id], status)
-                acked += 1
-            else:
-                self.outbox.reject(client_id, f"{status}: {entry.get('detail')}")
+            answered.add(entry.client_id)
+            if entry.status == "rejected":
+                self.outbox.reject(entry.client_id, f"{entry.status}: {entry.detail}")
                 rejected += 1
+            else:
+                self.outbox.ack([entry.client_id], entry.status)
+                acked += 1
         missing = [cid for cid in ids if cid not in answered]
         deferred = self._defer(missing, "no result for this item in the answer") if missing else SendRound()
         return SendRound(acked=acked, rejected=rejected) + deferred

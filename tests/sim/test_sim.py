@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from api.geo.camera import CameraProfile
-from api.geo.distance import LatLon, distance_m, offset_latlon
-from api.geo.geolocate import GpsFix, geolocate_box
-from detector.edge.gps import read_gps
+from api.geo.geolocate import geolocate_box
+from common.geodesy import LatLon, distance_m, offset_latlon
+from common.gps import GpsFix
+from edge.gps import read_gps
 from sim.camera import pothole_box_px, project_ground_px
 from sim.cli import build_route, dataset_test_images
 from sim.noise import GpsErrorModel, PassNoise
@@ -36,7 +37,7 @@ def test_a_simulated_box_geolocates_back_to_the_pothole(
     """api.geo's inverse of our forward projection lands on the pothole's centre (to a few cm)."""
     box = pothole_box_px(forward_m, right_m, 0.6, 0.5, CAMERA)
     assert box is not None
-    located = geolocate_box(box, GpsFix(ORIGIN.lat, ORIGIN.lon, heading_deg=heading_deg), CAMERA)
+    located = geolocate_box(box, GpsFix(0.0, ORIGIN.lat, ORIGIN.lon, heading_deg=heading_deg), CAMERA)
     truth = offset_latlon(ORIGIN, forward_m, right_m, heading_deg)
     assert distance_m(LatLon(located.lat, located.lon), truth) < 0.05
     # a bounding box of an off-centre hole is a little wider than its near edge: the API's width is ~10 % off

@@ -21,8 +21,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from detector.edge.errors import FrameSourceError
-from detector.edge.gps import parse_time_utc_s
+from edge.errors import FrameSourceError
+from edge.gps import parse_time_utc_s
 
 __all__ = ["FrameSample", "open_source"]
 

@@ -10,8 +10,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from detector.edge.errors import EdgeError
-from detector.edge.sources import FrameSample
+from edge.errors import EdgeError
+from edge.sources import FrameSample
 
 __all__ = ["ReplayDetection", "ReplayDetector"]
 

@@ -11,25 +11,21 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from detector.edge.gps import GpsFix, format_time_utc
-from detector.edge.timesync import distance_m
+from common.contract import PassIn, TrackPoint, format_time_utc, utc_datetime, wire_json
+from common.geodesy import distance_m
+from common.gps import GpsFix
 
 __all__ = ["PassClock", "pass_body", "thin_track"]
 
 
-def thin_track(fixes: Sequence[GpsFix], min_step_m: float) -> list[dict[str, Any]]:
-    """[{lat, lon, t}] with consecutive points >= min_step_m apart; the last fix is always kept."""
-    track: list[dict[str, Any]] = []
-    last: GpsFix | None = None
+def thin_track(fixes: Sequence[GpsFix], min_step_m: float) -> list[GpsFix]:
+    """The fixes with consecutive ones >= min_step_m apart; the last fix is always kept."""
+    track: list[GpsFix] = []
     for fix in fixes:
-        if last is None or distance_m(last.lat, last.lon, fix.lat, fix.lon) >= min_step_m:
-            track.append(
-                {"lat": round(fix.lat, 7), "lon": round(fix.lon, 7), "t": format_time_utc(fix.t_utc_s)}
-            )
-            last = fix
-    if fixes and last is not fixes[-1]:
-        end = fixes[-1]
-        track.append({"lat": round(end.lat, 7), "lon": round(end.lon, 7), "t": format_time_utc(end.t_utc_s)})
+        if not track or distance_m(track[-1].position, fix.position) >= min_step_m:
+            track.append(fix)
+    if fixes and track[-1] is not fixes[-1]:
+        track.append(fixes[-1])
     return track
 
 
@@ -42,7 +38,7 @@ def pass_body(
     *,
     pass_id: str | None = None,
 ) -> dict[str, Any] | None:
-    """The POST /v1/passes body, or None when fewer than two points were driven with a fix.
+    """The POST /v1/passes body (`PassIn`), or None when fewer than two points were driven with a fix.
 
     The pass id that the pass's sightings carry is the report's idempotency key (`client_id`): the API
     finds the sightings to fold by that key directly, and a report queued twice (a restart that re-reads
@@ -51,13 +47,14 @@ def pass_body(
     track = thin_track(fixes, min_step_m)
     if len(track) < 2:
         return None
-    return {
-        "client_id": pass_id or str(uuid.uuid4()),
-        "vehicle_id": vehicle_id,
-        "started_at": format_time_utc(start_utc_s),
-        "ended_at": format_time_utc(end_utc_s),
-        "track": track,
-    }
+    body = PassIn(
+        client_id=pass_id or str(uuid.uuid4()),
+        vehicle_id=vehicle_id,
+        started_at=utc_datetime(start_utc_s),
+        ended_at=utc_datetime(end_utc_s),
+        track=[TrackPoint.from_fix(fix) for fix in track],
+    )
+    return wire_json(body)
 
 
 class PassClock:

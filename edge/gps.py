@@ -1,7 +1,7 @@
-"""GPS fixes and the readers that turn GPX, NMEA (file or serial port) and CSV logs into them.
+"""The readers that turn GPX, NMEA (file or serial port) and CSV logs into `common.gps.GpsFix`.
 
-Every reader yields `GpsFix` in UTC epoch seconds, sorted by time, so the time matcher never has to
-know where a fix came from. Missing fields stay `None` (a GPX point has no heading): nothing is guessed.
+Every reader yields fixes in UTC epoch seconds, sorted by time, so the time matcher never has to know
+where a fix came from. Missing fields stay `None` (a GPX point has no heading): nothing is guessed.
 """
 
 from __future__ import annotations
@@ -11,42 +11,19 @@ import datetime as dt
 import math
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
-from detector.edge.errors import GpsSourceError
+from common.gps import KNOT_MPS, R95_PER_SIGMA, GpsFix
+from edge.errors import GpsSourceError
 
 __all__ = [
-    "GpsFix",
-    "format_time_utc",
     "parse_time_utc_s",
     "read_csv",
     "read_gps",
     "read_gpx",
     "read_nmea_lines",
 ]
-
-KNOT_MPS = 0.514_444
-# 95 % horizontal radius of a 2-D Gaussian is sqrt(-2 ln 0.05) = 2.45 sigma per axis.
-R95_PER_SIGMA = 2.447_746_83
-
-
-@dataclass(frozen=True, slots=True)
-class GpsFix:
-    """One receiver fix. `accuracy_m` is the 95 % horizontal radius when the source says so."""
-
-    t_utc_s: float
-    lat: float
-    lon: float
-    accuracy_m: float | None = None
-    heading_deg: float | None = None
-    speed_mps: float | None = None
-
-    def __post_init__(self) -> None:
-        if not (-90.0 <= self.lat <= 90.0 and -180.0 <= self.lon <= 180.0):
-            raise ValueError(f"invalid fix: lat={self.lat} lon={self.lon}")
-        if self.heading_deg is not None and not 0.0 <= self.heading_deg < 360.0:
-            raise ValueError(f"invalid fix: heading_deg={self.heading_deg} (want 0..360)")
 
 
 def parse_time_utc_s(text: str) -> float:
@@ -63,12 +40,6 @@ def parse_time_utc_s(text: str) -> float:
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=dt.UTC)
     return stamp.timestamp()
-
-
-def format_time_utc(t_utc_s: float) -> str:
-    """Epoch seconds -> '2026-11-25T10:00:00.120Z' (milliseconds, UTC), the API's time format."""
-    stamp = dt.datetime.fromtimestamp(t_utc_s, tz=dt.UTC)
-    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
 
 
 def _first(row: dict[str, str], names: tuple[str, ...]) -> str | None:

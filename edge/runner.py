@@ -15,16 +15,16 @@ from typing import Any
 
 import httpx
 
-from detector.edge.agent import Agent, AgentConfig, DetectFn, Mode
-from detector.edge.errors import EdgeError
-from detector.edge.gps import read_gps
-from detector.edge.gps_live import SerialGps, parse_serial_spec
-from detector.edge.outbox import Outbox
-from detector.edge.privacy import UploadPolicy
-from detector.edge.replay import ReplayDetector
-from detector.edge.sources import FrameSample, open_source
-from detector.edge.timesync import Timeline
-from detector.edge.uploader import Uploader
+from edge.agent import Agent, AgentConfig, DetectFn, Mode
+from edge.errors import EdgeError
+from edge.gps import read_gps
+from edge.gps_live import SerialGps, parse_serial_spec
+from edge.outbox import Outbox
+from edge.privacy import UploadPolicy
+from edge.replay import ReplayDetector
+from edge.sources import FrameSample, open_source
+from edge.timesync import Timeline
+from edge.uploader import Uploader
 
 __all__ = ["RunOptions", "load_detector", "make_client", "run_agent"]
 

@@ -7,9 +7,9 @@ import threading
 import time
 from collections.abc import Iterator
 
-from detector.edge.errors import GpsSourceError
-from detector.edge.gps import read_nmea_lines
-from detector.edge.timesync import Timeline
+from edge.errors import GpsSourceError
+from edge.gps import read_nmea_lines
+from edge.timesync import Timeline
 
 __all__ = ["SerialGps", "parse_serial_spec"]
 
