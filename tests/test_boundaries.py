@@ -55,6 +55,9 @@ def test_checker_sees_nested_and_function_level_imports(tmp_path: Path) -> None:
 
 # A domain may import only domains of a lower rank (and itself). Top-level modules of api/ (config, db,
 # errors, types, services, tables, main, cli) are not domains: the foundation and the composition root.
+# Below every domain, rank 0 included, sits the top-level package `common` (WGS84 geodesy, the GPS fix
+# and heading rule, the wire contract, image sniffing): any api module may import it, and it imports
+# nothing of the project but itself (COMMON, checked by test_common_imports_nothing_of_the_project).
 API_DOMAIN_RANK: dict[str, int] = {
     # leaves: pure geometry, the priority policy (document and scoring), keys and roles, operations
     "geo": 0,
@@ -144,6 +147,7 @@ def test_domain_order_checker_catches_upstream_and_sibling_imports(tmp_path: Pat
     _plant(api_dir, "ingest/fold.py", "import api.crews.queue\n")
     _plant(api_dir, "workorders/service.py", "from api.potholes.tables import Pothole\nimport api.geo\n")
     _plant(api_dir, "main.py", "from api.ingest.routes import router\n")
+    _plant(api_dir, "geo/camera.py", "from common.geodesy import LatLon\n")  # common: below rank 0
     assert domain_order_violations(api_dir, API_DOMAIN_RANK) == {
         "api/layers/rescore.py": {"workorders"},
         "api/potholes/routes.py": {"workorders"},
@@ -158,6 +162,42 @@ def test_dynamic_import_checker_catches_importlib_and_dunder_import(tmp_path: Pa
     _plant(tmp_path, "d.py", "import api.layers.routes\n")
     assert [dynamic_imports(tmp_path / n) for n in ("a.py", "b.py", "c.py", "d.py")] == [[0], [0], [2], []]
     assert imported_roots(tmp_path / "a.py") & FORBIDDEN["api"] == {"importlib"}
+
+
+COMMON = "common"
+
+
+def project_roots(root: Path) -> set[str]:
+    """The names the project's own code is imported by: its top-level packages and modules."""
+    return {p.parent.name for p in root.glob("*/__init__.py")} | {p.stem for p in root.glob("*.py")}
+
+
+def project_imports(package_dir: Path, roots: set[str]) -> dict[str, set[str]]:
+    """{file: project packages it imports other than its own} for every file in package_dir."""
+    found: dict[str, set[str]] = {}
+    for path in sorted(package_dir.rglob("*.py")):
+        bad = (imported_roots(path) & roots) - {package_dir.name}
+        if bad:
+            found[str(path.relative_to(package_dir.parent))] = bad
+    return found
+
+
+def test_common_imports_nothing_of_the_project() -> None:
+    assert project_imports(ROOT / COMMON, project_roots(ROOT)) == {}
+
+
+def test_common_check_catches_any_project_import(tmp_path: Path) -> None:
+    _plant(tmp_path, "pothole_cli.py", "")
+    _plant(tmp_path, "scripts/__init__.py", "")
+    _plant(tmp_path, "common/__init__.py", "")
+    _plant(tmp_path, "common/a.py", "from pothole_cli import main\n")
+    _plant(tmp_path, "common/b.py", "def f():\n    import scripts.demo\n")
+    _plant(tmp_path, "common/c.py", "import math\nfrom pydantic import BaseModel\nfrom common import gps\n")
+    assert project_roots(tmp_path) == {"pothole_cli", "scripts", "common"}
+    assert project_imports(tmp_path / COMMON, project_roots(tmp_path)) == {
+        "common/a.py": {"pothole_cli"},
+        "common/b.py": {"scripts"},
+    }
 
 
 # --- single writers: one module writes each table; everything else asks it -------------------------------
