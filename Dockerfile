@@ -8,6 +8,7 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml README.md pothole_cli.py ./
+COPY common ./common
 COPY detector ./detector
 COPY api ./api
 COPY training/__init__.py ./training/__init__.py

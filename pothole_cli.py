@@ -14,7 +14,7 @@ import typer
 
 COMMAND_MODULES: dict[str, str] = {
     "detector.cli": "",
-    "detector.edge.cli": "edge",
+    "edge.cli": "edge",
     "api.cli": "api",
     "training.cli": "train",
     "sim.cli": "api",

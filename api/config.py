@@ -9,8 +9,14 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from common.contract import MAX_BATCH_ITEMS
+from common.gps import HEADING_MAX_AGE_S, HEADING_MIN_BASELINE_M
+from common.images import MAX_CROP_BYTES, MAX_FRAME_BYTES
+
 
 class Settings(BaseSettings):
+    """Read in `create_app` (never at import); each field is the env var POTHOLE_<FIELD NAME>."""
+
     model_config = SettingsConfigDict(env_prefix="POTHOLE_", env_file=".env", extra="ignore")
 
     database_url: str = "sqlite:///./pothole-watch.db"
@@ -25,11 +31,11 @@ class Settings(BaseSettings):
     detector_threads: int | None = Field(default=None, ge=1, le=64)
 
     # ingest limits
-    max_upload_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
+    max_upload_bytes: int = Field(default=MAX_FRAME_BYTES, gt=0)
     max_batch_bytes: int = Field(default=64 * 1024 * 1024, gt=0)  # a sightings batch with crops, a pass
-    max_crop_bytes: int = Field(default=512 * 1024, gt=0)
+    max_crop_bytes: int = Field(default=MAX_CROP_BYTES, gt=0)
     ingest_concurrency: int | None = Field(default=None, ge=1, le=64)  # batches at once; None: 2 SQLite, 8 PG
-    max_batch_items: int = Field(default=500, ge=1)
+    max_batch_items: int = Field(default=MAX_BATCH_ITEMS, ge=1)
     max_future_s: float = Field(default=300.0, ge=0)
 
     # geolocation and de-duplication
@@ -37,9 +43,9 @@ class Settings(BaseSettings):
     max_join_radius_m: float = Field(default=12.0, gt=0, le=50)
     grid_cell_m: float = Field(default=10.0, gt=1, le=100)
     max_range_m: float = Field(default=60.0, gt=1, le=500)
-    heading_min_baseline_m: float = Field(default=8.0, gt=0)
+    heading_min_baseline_m: float = Field(default=HEADING_MIN_BASELINE_M, gt=0)
     fix_retention_s: float = Field(default=86_400.0, gt=0)  # GPS fixes kept for headings (pruned per pass)
-    heading_max_age_s: float = Field(default=30.0, gt=0)
+    heading_max_age_s: float = Field(default=HEADING_MAX_AGE_S, gt=0)
     confirm_passes: int = Field(default=2, ge=1)
     confirm_confidence: float = Field(default=0.85, ge=0, le=1)
     pass_gap_s: float = Field(default=1800.0, gt=0)
@@ -52,6 +58,21 @@ class Settings(BaseSettings):
     # the queue
     queue_limit_default: int = Field(default=100, ge=1, le=1000)
     route_max_stops: int = Field(default=60, ge=2, le=500)
+
+    # city layers and the priority policy
+    policy_path: Path | None = None  # None: api/policy/default_policy.yaml
+    layer_max_bytes: int = Field(default=32 * 1024 * 1024, gt=0)  # the cap parse_layer applies by default
+    layers_refresh_s: float = Field(default=2.0, ge=0)  # each worker checks the database this often
+    # demo only: at start-up, add a SYNTHETIC street grid (layer `roads_synthetic`) inside this district
+    # (a name or code of the policy's district layer) when no such layer exists yet
+    synthetic_roads_district: str | None = None
+
+    # publishing: `public_read` opens OGC API and Open311 *reads* without a key
+    public_read: bool = True
+    open311_jurisdiction_id: str = "hwaseong.go.kr"
+    open311_join_radius_m: float = Field(default=25.0, gt=0, le=200)
+    open311_report_uncertainty_m: float = Field(default=15.0, gt=0)
+    agency_responsible: str = "Hwaseong-si road maintenance"
 
     log_json: bool = True
     log_level: str = "INFO"

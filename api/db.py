@@ -19,6 +19,8 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
+from api.services import services_of
+
 IMMEDIATE = "pothole_immediate"
 _HOLDS_LOCK = "pothole_write_lock"
 
@@ -117,7 +119,7 @@ def begin_write(session: Session, lock_keys: Iterable[int] = ()) -> None:
 
 def get_session(request: Request) -> Iterator[Session]:
     """One session per request on the engine the lifespan built; it never outlives the request."""
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
+    with Session(services_of(request.app).engine, expire_on_commit=False) as session:
         yield session
 
 

@@ -1,4 +1,9 @@
-"""Domain errors (raised by services, never HTTPException) and the one table of HTTP codes."""
+"""Domain errors (raised by services, never HTTPException) and the one table of HTTP codes.
+
+A domain names its own failures as subclasses of the generic ones here (a malformed layer is an
+InvalidInputError), so routes let them through and the table answers with the code of the nearest
+ancestor it names.
+"""
 
 from __future__ import annotations
 
@@ -37,6 +42,18 @@ class UnsupportedMediaError(PotholeWatchError): ...
 class UnavailableError(PotholeWatchError): ...
 
 
+class LayerValidationError(InvalidInputError):
+    """The GeoJSON is not an acceptable RFC 7946 layer; the message names the feature and the problem."""
+
+
+class LayerTooLargeError(PayloadTooLargeError):
+    """The layer exceeds the size cap (bytes or features)."""
+
+
+class PolicyError(InvalidInputError):
+    """A priority policy document is malformed; the message names the key and the value."""
+
+
 STATUS_FOR: dict[type[PotholeWatchError], int] = {
     NotFoundError: 404,
     TransitionError: 409,
@@ -50,8 +67,14 @@ STATUS_FOR: dict[type[PotholeWatchError], int] = {
 }
 
 
+def status_for(exc: PotholeWatchError) -> int:
+    """The code of the nearest class in the error's ancestry that the table names (400 for the base)."""
+    return next((STATUS_FOR[t] for t in type(exc).__mro__ if t in STATUS_FOR), 400)
+
+
 async def handle_domain_error(request: Request, exc: Exception) -> JSONResponse:
-    code = next((c for t, c in STATUS_FOR.items() if isinstance(exc, t)), 400)
+    assert isinstance(exc, PotholeWatchError)
+    code = status_for(exc)
     headers = {"WWW-Authenticate": "X-API-Key"} if code == 401 else None
     return JSONResponse({"detail": str(exc)}, status_code=code, headers=headers)
 

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from detector.edge.outbox import Outbox  # noqa: E402
+from edge.outbox import Outbox  # noqa: E402
 from sim.cli import build_route, dataset_test_images  # noqa: E402
 from sim.harness import ApiServer, passes_in_time_order, replay_pass  # noqa: E402
 from sim.noise import GpsErrorModel  # noqa: E402

@@ -33,11 +33,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from api.db import make_engine  # noqa: E402
-from api.geo import LatLon, cell_of, offset_latlon  # noqa: E402
+from api.geo import cell_of  # noqa: E402
 from api.migrate import upgrade_head  # noqa: E402
 from api.potholes.repository import nearby_potholes  # noqa: E402
 from api.potholes.tables import Pothole  # noqa: E402
 from api.workorders.tables import WorkOrder  # noqa: E402
+from common.geodesy import LatLon, offset_latlon  # noqa: E402
 from sim.harness import ApiServer  # noqa: E402
 
 KEY = "bench-admin-key-0123456789"
@@ -288,7 +289,7 @@ def main() -> int:
         queue_url = f"sqlite:///{Path(tmp) / 'queue.db'}"
         upgrade_head(queue_url)
         with server(queue_url):
-            pass  # a first start seeds the policy, so plugins do not re-score the seeded rows at start-up
+            pass  # a first start seeds the policy, so start-up does not re-score the seeded rows
         seed_potholes(queue_url, 100_000, with_orders=True)
         with server(queue_url) as url:
             out["queue_p95_ms_100k"] = queue_p95(url)

@@ -36,9 +36,10 @@ def main(argv: list[str] | None = None) -> int:
     from sqlmodel import Session
 
     from api.config import Settings
-    from api.layers.rescore import rescore_all
     from api.main import create_app
     from api.potholes.tables import Pothole
+    from api.services import services_of
+    from api.workorders.rescore import rescore_all
     from api.workorders.tables import WorkOrder
 
     random.seed(0)
@@ -57,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
         app = create_app(settings)
         with TestClient(app) as client:
             startup_s = time.perf_counter() - started
-            runtime = app.state.layers_runtime
+            services = services_of(app)
+            runtime = services.layers
             points = [
                 (random.uniform(37.05, 37.25), random.uniform(126.75, 127.1)) for _ in range(args.potholes)
             ]
@@ -66,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
                 runtime.enricher(lat, lon)
             enrich_ms = (time.perf_counter() - t0) / len(points) * 1000
             now = datetime.now(UTC)
-            with Session(app.state.engine) as session:
+            with Session(services.engine) as session:
                 session.add_all(
                     [
                         Pothole(
@@ -101,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 session.commit()
             t0 = time.perf_counter()
-            report = rescore_all(app.state.engine, runtime, actor="bench")
+            report = rescore_all(services.engine, runtime, actor="bench")
             rescore_s = time.perf_counter() - t0
             page_ms = []
             for _ in range(20):

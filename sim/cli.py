@@ -32,7 +32,7 @@ def build_route(
     speed_mps: float,
     seed: int,
 ):  # type: ignore[no-untyped-def]
-    from api.geo.distance import LatLon
+    from common.geodesy import LatLon
     from sim.routes import comma2k19_route, graph_route, grid_edges, layer_edges
 
     origin = LatLon(*anchor) if anchor else None

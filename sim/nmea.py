@@ -6,9 +6,9 @@ import datetime as dt
 import math
 from functools import reduce
 
-__all__ = ["nmea_sentences"]
+from common.gps import KNOT_MPS
 
-KNOT_MPS = 0.514_444
+__all__ = ["nmea_sentences"]
 
 
 def _checksum(body: str) -> str:

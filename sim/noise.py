@@ -12,9 +12,9 @@ import math
 import random
 from dataclasses import dataclass
 
-__all__ = ["GpsErrorModel", "PassNoise", "R95_PER_SIGMA"]
+from common.gps import R95_PER_SIGMA
 
-R95_PER_SIGMA = 2.447_746_83
+__all__ = ["GpsErrorModel", "PassNoise"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,9 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from api.geo.camera import CameraProfile
+from common.contract import format_time_utc
 from sim.camera import pothole_box_px
 from sim.noise import GpsErrorModel, PassNoise
-from sim.recording import iso, link_frame, prepare_images, write_gps_log
+from sim.recording import link_frame, prepare_images, write_gps_log
 from sim.routes import Route
 
 __all__ = ["PatrolConfig", "VirtualPothole", "place_potholes", "simulate_patrol"]
@@ -180,7 +181,7 @@ def simulate_patrol(
                     t = k / cfg.fps
                     name = f"{k:06d}.jpg"
                     link_frame(images[k % len(images)], frames_dir / name)
-                    stamp_writer.writerow([name, iso(pass_start + t - cfg.camera_clock_offset_s)])
+                    stamp_writer.writerow([name, format_time_utc(pass_start + t - cfg.camera_clock_offset_s)])
                     found, visible = _detections_for_frame(route.pose(t), potholes, cfg, rng)
                     visible_ids.update(visible)
                     det_out.write(
@@ -197,7 +198,7 @@ def simulate_patrol(
                     "frames": str(frames_dir),
                     "gps": str(gps_path),
                     "detections": str(pass_dir / "detections.jsonl"),
-                    "start_utc": iso(pass_start),
+                    "start_utc": format_time_utc(pass_start),
                     "clock_offset_s": cfg.camera_clock_offset_s,
                     "gps_outages_s": [[round(a, 2), round(b, 2)] for a, b in noise.outages],
                     "visible_potholes": sorted(visible_ids),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import os
 import random
 import shutil
@@ -12,16 +11,13 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from common.contract import format_time_utc
+from common.gps import R95_PER_SIGMA
 from sim.nmea import nmea_sentences
-from sim.noise import R95_PER_SIGMA, PassNoise
+from sim.noise import PassNoise
 from sim.routes import Route
 
-__all__ = ["iso", "link_frame", "prepare_images", "write_gps_log"]
-
-
-def iso(t_utc_s: float) -> str:
-    stamp = dt.datetime.fromtimestamp(t_utc_s, tz=dt.UTC)
-    return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
+__all__ = ["link_frame", "prepare_images", "write_gps_log"]
 
 
 def prepare_images(
@@ -78,7 +74,7 @@ def write_gps_log(path: Path, route: Route, noise: PassNoise, start_utc_s: float
             if writer:
                 writer.writerow(
                     [
-                        iso(start_utc_s + t),
+                        format_time_utc(start_utc_s + t),
                         f"{ll.lat:.8f}",
                         f"{ll.lon:.8f}",
                         f"{noise.model.r95_m:.1f}",

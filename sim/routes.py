@@ -14,7 +14,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from api.geo.distance import LatLon, offset_latlon, to_local_m
+from common.geodesy import LatLon, from_local_m, to_local_m
 
 __all__ = ["Pose", "Route", "comma2k19_route", "graph_route", "grid_edges", "layer_edges"]
 
@@ -74,7 +74,7 @@ class Route:
         return Pose(t_s, e, n, math.degrees(math.atan2(de, dn)) % 360.0, speed)
 
     def latlon(self, east_m: float, north_m: float) -> LatLon:
-        return offset_latlon(self.origin, forward_m=north_m, right_m=east_m, heading_deg=0.0)
+        return from_local_m(self.origin, east_m, north_m)
 
 
 def comma2k19_route(poses_csv: Path, *, anchor: LatLon | None = None) -> Route:
@@ -83,7 +83,7 @@ def comma2k19_route(poses_csv: Path, *, anchor: LatLon | None = None) -> Route:
         rows = list(csv.DictReader(handle))
     if len(rows) < 2:
         raise ValueError(f"{poses_csv}: needs at least 2 poses")
-    from detector.edge.gps import parse_time_utc_s
+    from edge.gps import parse_time_utc_s
 
     first = LatLon(float(rows[0]["lat_deg"]), float(rows[0]["lon_deg"]))
     t0 = parse_time_utc_s(rows[0]["utc_time"])

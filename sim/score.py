@@ -15,7 +15,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from api.geo.distance import LatLon, distance_m
+from common.geodesy import LatLon, distance_m
 
 __all__ = ["Metrics", "TruePothole", "percentile", "score"]
 

@@ -12,6 +12,7 @@ from sqlmodel import Session
 from api.auth.service import Principal, authenticate
 from api.auth.tables import Role
 from api.errors import AuthError, ForbiddenError
+from api.services import services_of
 
 api_key_header = APIKeyHeader(
     name="X-API-Key", auto_error=False, description="An API key from `pothole keys create`"
@@ -22,7 +23,7 @@ def current_principal(request: Request, key: Annotated[str | None, Security(api_
     """Looks the key up in its own short session, so the route's transaction starts clean."""
     if not key:
         raise AuthError("X-API-Key: header missing")
-    with Session(request.app.state.engine) as session:
+    with Session(services_of(request.app).engine) as session:
         principal = authenticate(session, key)
     if principal is None:
         raise AuthError("X-API-Key: unknown or revoked key")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from api.geo.distance import LatLon, to_local_m
+from common.geodesy import LatLon, to_local_m
 
 
 def route_length_m(

@@ -12,10 +12,9 @@ from api.crews.queue import queue_rows
 from api.crews.route import plan_route, route_length_m
 from api.db import SessionDep
 from api.errors import InvalidInputError
-from api.geo import LatLon
-from api.geo.distance import to_local_m
-from api.potholes.routes import parse_bbox
+from api.workorders.params import parse_bbox
 from api.workorders.schemas import order_public
+from common.geodesy import LatLon, to_local_m
 
 router = APIRouter(prefix="/v1", tags=["queue"])
 

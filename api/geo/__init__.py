@@ -1,30 +1,21 @@
-"""Pure geometry: camera profiles, ground projection, WGS84 offsets, headings, grid cells.
+"""Pure camera geometry: camera profiles, ground projection of a box, grid cells for the nearby search.
 
-No FastAPI or SQL in here: every function takes values and returns values, so the geometry is
-tested against a reference (pyproj) without a server.
+No FastAPI or SQL in here: every function takes values and returns values, so the geometry is tested
+against a reference without a server. Positions, distances and headings are `common.geodesy` and
+`common.gps`, shared with the vehicle agent and the simulator.
 """
 
 from api.geo.camera import DEFAULT_CAMERA, CameraProfile
-from api.geo.distance import LatLon, bearing_deg, distance_m, offset_latlon, to_local_m
-from api.geo.geolocate import GeoDetection, GeolocationError, GpsFix, geolocate_box
+from api.geo.geolocate import GeoDetection, GeolocationError, geolocate_box
 from api.geo.grid import GridCell, cell_of, cells_covering
-from api.geo.heading import TimedFix, heading_from_fixes
 
 __all__ = [
     "DEFAULT_CAMERA",
     "CameraProfile",
     "GeoDetection",
     "GeolocationError",
-    "GpsFix",
     "GridCell",
-    "LatLon",
-    "TimedFix",
-    "bearing_deg",
     "cell_of",
     "cells_covering",
-    "distance_m",
     "geolocate_box",
-    "heading_from_fixes",
-    "offset_latlon",
-    "to_local_m",
 ]

@@ -11,7 +11,8 @@ import math
 from dataclasses import dataclass
 
 from api.geo.camera import CameraProfile
-from api.geo.distance import LatLon, offset_latlon
+from common.geodesy import LatLon, offset_latlon
+from common.gps import GpsFix
 
 PIXEL_SIGMA_MIN_PX = 2.0
 PITCH_SIGMA_DEG = 1.0
@@ -19,22 +20,6 @@ PITCH_SIGMA_DEG = 1.0
 
 class GeolocationError(ValueError):
     """The box cannot be put on the road (above the horizon, too far, no heading)."""
-
-
-@dataclass(frozen=True, slots=True)
-class GpsFix:
-    lat: float
-    lon: float
-    accuracy_m: float = 4.9
-    heading_deg: float | None = None
-    speed_mps: float | None = None
-
-    def __post_init__(self) -> None:
-        LatLon(self.lat, self.lon)  # validates the ranges
-        if not 0.0 <= self.accuracy_m <= 1000.0:
-            raise ValueError(f"accuracy_m={self.accuracy_m} outside 0..1000")
-        if self.heading_deg is not None and not 0.0 <= self.heading_deg <= 360.0:
-            raise ValueError(f"heading_deg={self.heading_deg} outside 0..360")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +86,7 @@ def geolocate_box(
     length_m = min(length_m, 5.0 * max(width_m, 0.05))
     sigma_range_m = _range_sigma_m(bottom_mid[1], y2 - y1, camera)
     sigma_lateral_m = range_m * math.radians(heading_sigma_deg)
-    uncertainty_m = math.sqrt(gps.accuracy_m**2 + sigma_range_m**2 + sigma_lateral_m**2)
+    uncertainty_m = math.sqrt(gps.accuracy_or_assumed_m**2 + sigma_range_m**2 + sigma_lateral_m**2)
     # the box's reference point is its near edge: the hole's centre lies half a length further on
     centre = offset_latlon(LatLon(gps.lat, gps.lon), forward_m + length_m / 2, right_m, heading)
     return GeoDetection(centre.lat, centre.lon, uncertainty_m, width_m, length_m, forward_m, right_m)

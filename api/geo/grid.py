@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from api.geo.distance import LatLon, radii_of_curvature_m
+from common.geodesy import LatLon, radii_of_curvature_m
 
 METRES_PER_DEGREE = 111_320.0
 

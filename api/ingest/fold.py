@@ -5,15 +5,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from api.config import Settings
 from api.db import begin_write
-from api.geo import LatLon, cell_of, cells_covering
+from api.geo import cell_of, cells_covering
 from api.ingest.placement import Hooks
-from api.ingest.schemas import PassIn
 from api.ingest.service import keep_order_in_step
 from api.potholes.dedup import (
     Estimate,
@@ -25,15 +23,18 @@ from api.potholes.dedup import (
     plan_folds,
 )
 from api.potholes.repository import (
+    fold_into,
     pass_keys_between,
     pass_neighbours,
     pass_sightings,
     records_around,
     update_pothole,
 )
-from api.potholes.tables import Pothole, PotholeStatus, Sighting
-from api.workorders.service import current_order
-from api.workorders.tables import CLOSED_STATUSES, WorkOrder, WorkOrderEvent, WorkOrderStatus
+from api.potholes.tables import Pothole, PotholeStatus
+from api.workorders.service import current_order, hand_over
+from api.workorders.tables import WorkOrderStatus
+from common.contract import PassIn
+from common.geodesy import LatLon
 
 
 def fold_pass(engine: Engine, pass_in: PassIn, settings: Settings, hooks: Hooks, now: datetime) -> list[int]:
@@ -96,7 +97,7 @@ def _apply(
         source.status not in (PotholeStatus.CANDIDATE, PotholeStatus.CONFIRMED)
         or source.pass_count != 1
         or len(moved) != source.sighting_count
-        or (source.context or {}).get("citizen_reports")
+        or source.citizen_report_count
         or (order is not None and (order.status != WorkOrderStatus.OPEN or order.assignee is not None))
         or (order is not None and target.status == PotholeStatus.REJECTED)
         or pass_sightings(session, fold.target_id, pass_key)
@@ -112,18 +113,20 @@ def _apply(
         target.pass_count,
     )
     est = merge_pass(current, None, pass_observation(moved))
-    session.execute(
-        update(Sighting)
-        .where(col(Sighting.pothole_id) == fold.source_id)
-        .values(pothole_id=fold.target_id, negative=target.status == PotholeStatus.REJECTED)
-    )
     max_confidence = max(target.max_confidence, source.max_confidence)
     sightings = target.sighting_count + source.sighting_count
     first_seen, last_seen = min(target.first_seen, source.first_seen), max(target.last_seen, source.last_seen)
     if order is not None:
-        _hand_over(session, order, fold, pass_key, now)
-    session.expunge(source)
-    session.execute(delete(Pothole).where(col(Pothole.id) == fold.source_id))
+        why = f"pothole {fold.source_id} is pothole {fold.target_id} seen through pass {pass_key}'s GPS bias"
+        hand_over(
+            session,
+            order,
+            target_pothole_id=fold.target_id,
+            actor=f"system:pass/{pass_key}",
+            now=now,
+            why=why,
+        )
+    fold_into(session, source, fold.target_id, negative=target.status == PotholeStatus.REJECTED)
     update_pothole(
         session,
         fold.target_id,
@@ -150,38 +153,7 @@ def _apply(
             hooks,
             now,
             actor=f"system:pass/{pass_key}",
-            reopen_note=f"detected again by pass {pass_key} (its GPS bias taken out)",
+            evidence_note=f"detected again by pass {pass_key} (its GPS bias taken out)",
         )
     session.flush()
     return True
-
-
-def _hand_over(session: Session, order: WorkOrder, fold: Fold, pass_key: str, now: datetime) -> None:
-    """The source's order (filed by the system moments ago, untouched by anyone) follows its sightings:
-    it becomes the target's order when the target has no active one; otherwise it is merged into the
-    target's active order, whose history records it (every reader takes a pothole's latest order, so a
-    closed duplicate must not outlive the fold)."""
-    active = current_order(session, fold.target_id, for_update=True)
-    why = f"pothole {fold.source_id} is pothole {fold.target_id} seen through pass {pass_key}'s GPS bias"
-    actor = f"system:pass/{pass_key}"
-    if active is None or active.status in CLOSED_STATUSES:
-        order.pothole_id, order.updated_at = fold.target_id, now
-        session.add(order)
-        kept, note = order, f"moved: {why}"
-    else:
-        session.execute(delete(WorkOrderEvent).where(col(WorkOrderEvent.work_order_id) == order.id))
-        session.expunge(order)
-        session.execute(delete(WorkOrder).where(col(WorkOrder.id) == order.id))
-        kept, note = active, f"merged work order {order.id} (filed {order.created_at.isoformat()}): {why}"
-    assert kept.id is not None
-    session.add(
-        WorkOrderEvent(
-            work_order_id=kept.id,
-            at=now,
-            actor=actor,
-            from_status=kept.status,
-            to_status=kept.status,
-            note=note,
-        )
-    )
-    session.flush()

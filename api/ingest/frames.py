@@ -14,13 +14,13 @@ from sqlmodel import Session, select
 
 from api.config import Settings
 from api.db import begin_write
-from api.geo import CameraProfile, GeolocationError, GpsFix
+from api.geo import CameraProfile, GeolocationError
 from api.ingest.images import crop_jpeg
 from api.ingest.placement import Draft, Hooks, Placed, lock_keys, pass_key_for, place
-from api.ingest.schemas import FrameMetaIn
 from api.ingest.service import apply_placed
 from api.potholes.tables import Frame
 from api.system.metrics import get_metrics
+from common.contract import FrameMetaIn, clip_box
 
 
 def find_frame(session: Session, client_id: str) -> Frame | None:
@@ -37,19 +37,14 @@ def replay(frame: Frame) -> dict[str, Any]:
 
 
 def run_detector(detector: Any, image: np.ndarray) -> list[tuple[tuple[float, float, float, float], float]]:
-    """Boxes clipped to the frame, with confidences; times the call for /metrics."""
+    """Boxes clipped to the frame (`common.contract.clip_box`), with confidences; times the call for
+    /metrics."""
     start = time.perf_counter()
     detections = detector(image)
     get_metrics().detector_seconds.observe(time.perf_counter() - start)
     h, w = image.shape[:2]
-    out = []
-    for d in detections:
-        x1, y1, x2, y2 = (float(v) for v in d.xyxy_px)
-        x1, x2 = max(0.0, min(x1, w)), max(0.0, min(x2, w))
-        y1, y2 = max(0.0, min(y1, h)), max(0.0, min(y2, h))
-        if x2 > x1 and y2 > y1:
-            out.append(((x1, y1, x2, y2), float(d.confidence)))
-    return out
+    clipped = [(clip_box(d.xyxy_px, (w, h)), float(d.confidence)) for d in detections]
+    return [(box, confidence) for box, confidence in clipped if box is not None]
 
 
 def store_frame(
@@ -65,7 +60,7 @@ def store_frame(
 ) -> tuple[dict[str, Any], bool]:
     """(answer, created). Placement happens first, then one locked transaction writes everything."""
     h, w = image.shape[:2]
-    gps = GpsFix(meta.gps.lat, meta.gps.lon, meta.gps.accuracy_m, meta.gps.heading_deg, meta.gps.speed_mps)
+    gps = meta.gps.to_fix(meta.captured_at.timestamp())
     pass_key = pass_key_for(meta.vehicle_id, meta.pass_id, meta.captured_at, settings)
     with Session(engine, expire_on_commit=False) as session:
         placements: list[Placed | str] = []

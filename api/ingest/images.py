@@ -1,4 +1,8 @@
-"""Uploaded images: sniff the type (415), decode strictly (422), cut and encode pothole crops."""
+"""Uploaded images: sniff the type (415), decode strictly (422), cut and encode pothole crops.
+
+Which bytes count as an image, and the size caps, are `common.images`; this module turns its errors
+into the service's status codes and decodes the pixels.
+"""
 
 from __future__ import annotations
 
@@ -6,23 +10,29 @@ import cv2
 import numpy as np
 
 from api.errors import InvalidInputError, UnsupportedMediaError
-
-JPEG_MAGIC = b"\xff\xd8\xff"
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+from common.images import ImageError, NotAnImageError, decode_base64, sniff_image
+from detector.errors import FrameDecodeError
+from detector.frames import decode_image as decode_pixels
 
 
 def decode_image(data: bytes, field: str = "image") -> np.ndarray:
-    """JPEG/PNG bytes -> HxWx3 BGR uint8. A truncated JPEG (no end-of-image marker) is corrupt, not
-    half a frame: OpenCV would silently return it with grey rows."""
-    if data.startswith(JPEG_MAGIC):
-        if not data.rstrip(b"\x00").endswith(b"\xff\xd9"):
-            raise InvalidInputError(f"{field}: corrupt JPEG ({len(data)} bytes, no end-of-image marker)")
-    elif not data.startswith(PNG_MAGIC):
-        raise UnsupportedMediaError(f"{field}: not a JPEG or PNG image (first bytes {data[:8].hex()})")
-    image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
-    if image is None or image.size == 0:
-        raise InvalidInputError(f"{field}: corrupt image ({len(data)} bytes could not be decoded)")
-    return image
+    """JPEG/PNG bytes -> HxWx3 BGR uint8; 415 for another type, 422 for a corrupt one."""
+    try:
+        sniff_image(data, field)
+        return decode_pixels(data, name=field)
+    except NotAnImageError as exc:
+        raise UnsupportedMediaError(str(exc)) from None
+    except (ImageError, FrameDecodeError) as exc:
+        raise InvalidInputError(str(exc)) from None
+
+
+def decode_crop(b64: str, field: str, max_bytes: int) -> bytes:
+    """A vehicle's base64 pothole crop -> its JPEG bytes; 422 naming the field unless it is a whole JPEG."""
+    try:
+        data, _ = decode_base64(b64, field, max_bytes=max_bytes, allowed=("image/jpeg",))
+    except ImageError as exc:
+        raise InvalidInputError(str(exc)) from None
+    return data
 
 
 def crop_jpeg(

@@ -12,16 +12,17 @@ from sqlmodel import Session, col, select
 
 from api.config import Settings
 from api.db import begin_write
-from api.geo import LatLon, TimedFix, cells_covering
-from api.geo.distance import distance_to_track_m
+from api.geo import cells_covering
 from api.geo.grid import cell_ranges
-from api.ingest.schemas import PassIn
 from api.potholes.repository import seen_between
 from api.potholes.tables import Pothole, PotholeStatus
 from api.vehicles.repository import prune_fixes, record_fixes
 from api.vehicles.tables import PatrolPass
 from api.workorders.service import current_order, transition
 from api.workorders.tables import WorkOrderStatus
+from common.contract import PassIn
+from common.geodesy import LatLon, distance_to_track_m
+from common.gps import GpsFix
 
 
 def _answer(row: PatrolPass, status: str) -> dict[str, Any]:
@@ -78,7 +79,7 @@ def record_pass(
             session.add(row)
             session.flush()
             record_fixes(
-                session, pass_in.vehicle_id, [TimedFix(p.t, LatLon(p.lat, p.lon)) for p in pass_in.track]
+                session, pass_in.vehicle_id, [GpsFix(p.t.timestamp(), p.lat, p.lon) for p in pass_in.track]
             )
             prune_fixes(
                 session, pass_in.vehicle_id, pass_in.started_at - timedelta(seconds=settings.fix_retention_s)

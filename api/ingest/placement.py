@@ -9,26 +9,27 @@ from datetime import datetime
 from sqlmodel import Session
 
 from api.config import Settings
-from api.geo import (
-    CameraProfile,
-    GeoDetection,
-    GpsFix,
-    LatLon,
-    TimedFix,
-    cells_covering,
-    geolocate_box,
-    heading_from_fixes,
-)
+from api.geo import CameraProfile, GeoDetection, cells_covering, geolocate_box
+from api.layers.runtime import Enricher
+from api.policy.score import Prioritiser
+from api.services import Services
 from api.vehicles.repository import recent_fixes
-from api.workorders.priority import Enricher, Prioritiser
-
-SLOW_HEADING_MPS = 2.0  # below this course-over-ground is noise
+from common.geodesy import LatLon
+from common.gps import GpsFix, heading_of, needs_track_heading
 
 
 @dataclass(frozen=True)
 class Hooks:
+    """What a write asks of the layers runtime: the pothole's context, and its order's priority.
+
+    Passed in rather than read from `Services`, so tests can place and file with their own policy."""
+
     enricher: Enricher
     prioritiser: Prioritiser
+
+
+def hooks_of(services: Services) -> Hooks:
+    return Hooks(services.layers.enricher, services.layers.score)
 
 
 @dataclass(frozen=True)
@@ -64,31 +65,29 @@ def pass_key_for(vehicle_id: str, pass_id: str | None, captured_at: datetime, se
 
 
 def place(session: Session, draft: Draft, camera: CameraProfile, settings: Settings) -> Placed:
-    """Geolocate; a missing (or standstill) heading comes from the vehicle's earlier fixes."""
-    heading, sigma_deg = draft.gps.heading_deg, 3.0
-    slow = draft.gps.speed_mps is not None and draft.gps.speed_mps < SLOW_HEADING_MPS
-    if heading is None or slow:
-        current = TimedFix(draft.captured_at, LatLon(draft.gps.lat, draft.gps.lon), draft.gps.accuracy_m)
-        derived = heading_from_fixes(
-            current,
-            recent_fixes(session, draft.vehicle_id, draft.captured_at, settings.heading_max_age_s),
-            min_distance_m=settings.heading_min_baseline_m,
-            max_age_s=settings.heading_max_age_s,
-        )
-        if derived is not None:
-            heading, sigma_deg = derived
-        elif heading is not None:
-            sigma_deg = 20.0  # at a stop: keep the reported heading but trust it little
+    """Geolocate with `common.gps.heading_of`: the vehicle's earlier fixes are read only when the
+    reported heading is missing or too slow to trust."""
+    previous = (
+        recent_fixes(session, draft.vehicle_id, draft.captured_at, settings.heading_max_age_s)
+        if needs_track_heading(draft.gps)
+        else []
+    )
+    heading = heading_of(
+        draft.gps,
+        previous,
+        min_baseline_m=settings.heading_min_baseline_m,
+        max_age_s=settings.heading_max_age_s,
+    )
     geo = geolocate_box(
         draft.box_xyxy_px,
         draft.gps,
         camera.scaled_to(draft.frame_wh),
-        heading_deg=heading,
-        heading_sigma_deg=sigma_deg,
+        heading_deg=None if heading is None else heading.deg,
+        heading_sigma_deg=3.0 if heading is None else heading.sigma_deg,
         max_range_m=settings.max_range_m,
     )
-    assert heading is not None
-    return Placed(draft, geo, heading)
+    assert heading is not None  # geolocate_box raised GeolocationError without one
+    return Placed(draft, geo, heading.deg)
 
 
 def lock_keys(placed: Placed, settings: Settings) -> list[int]:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, Response, UploadFile
+from fastapi import APIRouter, File, Form, Response, UploadFile
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 from sqlmodel import Session
@@ -16,22 +14,18 @@ from starlette.concurrency import run_in_threadpool
 from api.auth.deps import Ingester, check_vehicle
 from api.config import Settings
 from api.errors import InvalidInputError, PayloadTooLargeError, UnavailableError
-from api.geo import GpsFix
 from api.ingest.fold import fold_pass
 from api.ingest.frames import find_frame, replay, run_detector, store_frame
-from api.ingest.images import JPEG_MAGIC, decode_image
+from api.ingest.images import decode_crop, decode_image
 from api.ingest.passes import record_pass
-from api.ingest.placement import Draft, Hooks, pass_key_for
-from api.ingest.schemas import BatchResult, FrameMetaIn, FrameResult, PassIn, PassResult, SightingBatchIn
+from api.ingest.placement import Draft, hooks_of, pass_key_for
 from api.ingest.service import ingest_batch
+from api.services import ServicesDep
 from api.types import utc_now
 from api.vehicles.repository import get_camera
+from common.contract import BatchResult, FrameMetaIn, FrameResult, PassIn, PassResult, SightingBatchIn
 
 router = APIRouter(prefix="/v1", tags=["ingest"])
-
-
-def hooks_of(request: Request) -> Hooks:
-    return Hooks(request.app.state.enricher, request.app.state.prioritiser)
 
 
 def _check_time(at: Any, field: str, settings: Settings) -> None:
@@ -43,17 +37,7 @@ def _check_time(at: Any, field: str, settings: Settings) -> None:
 
 
 def _decode_crop(b64: str | None, field: str, settings: Settings) -> bytes | None:
-    if b64 is None:
-        return None
-    try:
-        data = base64.b64decode(b64, validate=True)
-    except (binascii.Error, ValueError):
-        raise InvalidInputError(f"{field}: not valid base64") from None
-    if len(data) > settings.max_crop_bytes:
-        raise InvalidInputError(f"{field}: {len(data)} bytes decoded exceeds {settings.max_crop_bytes}")
-    if not data.startswith(JPEG_MAGIC):
-        raise InvalidInputError(f"{field}: not a JPEG (first bytes {data[:4].hex()})")
-    return data
+    return None if b64 is None else decode_crop(b64, field, settings.max_crop_bytes)
 
 
 @router.post(
@@ -61,10 +45,10 @@ def _decode_crop(b64: str | None, field: str, settings: Settings) -> bytes | Non
     response_model=BatchResult,
     responses={401: {}, 403: {}, 413: {}, 422: {"description": "a field out of range, named in detail"}},
 )
-def post_sightings(batch: SightingBatchIn, request: Request, principal: Ingester) -> dict[str, Any]:
+def post_sightings(batch: SightingBatchIn, services: ServicesDep, principal: Ingester) -> dict[str, Any]:
     """Detections made on the vehicle. Every item is its own transaction; a retried client_id answers
     `duplicate` with the first ids. The whole batch is checked before any item is applied."""
-    settings: Settings = request.app.state.settings
+    settings = services.settings
     check_vehicle(principal, batch.vehicle_id)
     if len(batch.items) > settings.max_batch_items:
         raise InvalidInputError(f"items: {len(batch.items)} items exceeds {settings.max_batch_items}")
@@ -72,18 +56,16 @@ def post_sightings(batch: SightingBatchIn, request: Request, principal: Ingester
     for i, item in enumerate(batch.items):
         _check_time(item.captured_at, f"items[{i}].captured_at", settings)
         crops.append(_decode_crop(item.crop_jpeg_b64, f"items[{i}].crop_jpeg_b64", settings))
-    engine = request.app.state.engine
+    engine = services.engine
     with Session(engine) as session:
         camera = get_camera(session, batch.vehicle_id)
-    hooks, now = hooks_of(request), utc_now()
+    hooks, now = hooks_of(services), utc_now()
     drafts = [
         Draft(
             client_id=item.client_id,
             vehicle_id=batch.vehicle_id,
             captured_at=item.captured_at,
-            gps=GpsFix(
-                item.gps.lat, item.gps.lon, item.gps.accuracy_m, item.gps.heading_deg, item.gps.speed_mps
-            ),
+            gps=item.gps.to_fix(item.captured_at.timestamp()),
             frame_wh=item.frame_wh,
             box_xyxy_px=item.box_xyxy_px,
             confidence=item.confidence,
@@ -94,7 +76,7 @@ def post_sightings(batch: SightingBatchIn, request: Request, principal: Ingester
         )
         for item, crop in zip(batch.items, crops, strict=True)
     ]
-    with request.app.state.ingest_slots:  # a few batches at a time: more threads only fight over the GIL
+    with services.ingest_slots:  # a few batches at a time: more threads only fight over the GIL
         results = ingest_batch(engine, drafts, camera, settings, hooks, now)
     return {"results": results}
 
@@ -122,7 +104,7 @@ def _parse_metadata(raw: str) -> FrameMetaIn:
     },
 )
 async def post_frame(
-    request: Request,
+    services: ServicesDep,
     response: Response,
     principal: Ingester,
     image: Annotated[UploadFile, File(description="JPEG or PNG frame")],
@@ -130,11 +112,11 @@ async def post_frame(
 ) -> dict[str, Any]:
     """A whole frame: the server runs the detector and answers the detections with their potholes.
     Only a crop around each pothole is kept (privacy), never the frame."""
-    settings: Settings = request.app.state.settings
+    settings = services.settings
     meta = _parse_metadata(metadata)
     check_vehicle(principal, meta.vehicle_id)
     _check_time(meta.captured_at, "metadata.captured_at", settings)
-    engine = request.app.state.engine
+    engine = services.engine
 
     def lookup() -> Any:
         with Session(engine) as session:
@@ -149,9 +131,9 @@ async def post_frame(
     if len(data) > settings.max_upload_bytes:
         raise PayloadTooLargeError(f"image: {len(data)} bytes exceeds {settings.max_upload_bytes}")
     frame_image = decode_image(data, "image")
-    detector = request.app.state.detector
+    detector = services.detector
     if detector is None:
-        raise UnavailableError(f"model: not loaded ({request.app.state.model_error})")
+        raise UnavailableError(f"model: not loaded ({services.model_error})")
     boxes = await run_in_threadpool(run_detector, detector, frame_image)
     model_id = getattr(getattr(detector, "info", None), "model_id", None)
     answer, created = await run_in_threadpool(
@@ -163,7 +145,7 @@ async def post_frame(
         model_id,
         camera,
         settings,
-        hooks_of(request),
+        hooks_of(services),
         utc_now(),
     )
     response.status_code = 201 if created else 200
@@ -176,17 +158,19 @@ async def post_frame(
     status_code=201,
     responses={200: {"description": "replay of an earlier client_id"}},
 )
-def post_pass(pass_in: PassIn, request: Request, response: Response, principal: Ingester) -> dict[str, Any]:
+def post_pass(
+    pass_in: PassIn, services: ServicesDep, response: Response, principal: Ingester
+) -> dict[str, Any]:
     """Patrol coverage. A pass over a repaired pothole without a detection verifies the repair; send the
     pass after its sightings: its GPS bias, seen across all of them, also folds the records its first
     sightings started alone into the known potholes they are."""
-    settings: Settings = request.app.state.settings
+    settings = services.settings
     check_vehicle(principal, pass_in.vehicle_id)
     _check_time(pass_in.ended_at, "ended_at", settings)
     now = utc_now()
     # first: what the pass's biased first sightings started alone joins the records it is
-    fold_pass(request.app.state.engine, pass_in, settings, hooks_of(request), now)
-    answer, created = record_pass(request.app.state.engine, pass_in, settings, now)
+    fold_pass(services.engine, pass_in, settings, hooks_of(services), now)
+    answer, created = record_pass(services.engine, pass_in, settings, now)
     response.status_code = 201 if created else 200
     return answer
 

@@ -13,13 +13,7 @@ from sqlmodel import Session
 
 from api.config import Settings
 from api.db import begin_write
-from api.geo import (
-    CameraProfile,
-    GeolocationError,
-    LatLon,
-    TimedFix,
-    cell_of,
-)
+from api.geo import CameraProfile, GeolocationError, cell_of
 from api.ingest.placement import Draft, Hooks, Placed, lock_keys, place
 from api.potholes.dedup import (
     Estimate,
@@ -34,6 +28,7 @@ from api.potholes.dedup import (
     pass_observation,
 )
 from api.potholes.repository import (
+    confirm,
     find_sighting,
     insert_pothole,
     insert_sighting,
@@ -48,6 +43,7 @@ from api.system.metrics import get_metrics
 from api.vehicles.repository import record_fixes
 from api.workorders.service import current_order, file_order, rescore, transition
 from api.workorders.tables import WorkOrderStatus
+from common.geodesy import LatLon
 
 log = logging.getLogger("api.ingest")
 
@@ -123,7 +119,7 @@ def apply_placed(
             "captured_at": draft.captured_at,
             "gps_lat": gps.lat,
             "gps_lon": gps.lon,
-            "gps_accuracy_m": gps.accuracy_m,
+            "gps_accuracy_m": gps.accuracy_or_assumed_m,
             "gps_heading_deg": gps.heading_deg,
             "heading_used_deg": placed.heading_deg,
             "speed_mps": gps.speed_mps,
@@ -144,9 +140,7 @@ def apply_placed(
             "created_at": now,
         },
     )
-    record_fixes(
-        session, draft.vehicle_id, [TimedFix(draft.captured_at, LatLon(gps.lat, gps.lon), gps.accuracy_m)]
-    )
+    record_fixes(session, draft.vehicle_id, [draft.gps])
     stays_candidate = status == PotholeStatus.CANDIDATE and not is_confirmed(
         est.passes,
         max_confidence,
@@ -162,7 +156,7 @@ def apply_placed(
             hooks,
             now,
             actor=f"system:ingest/{draft.vehicle_id}",
-            reopen_note=(
+            evidence_note=(
                 f"detected again at {draft.captured_at.isoformat()} (confidence {draft.confidence:.2f})"
             ),
         )
@@ -171,14 +165,13 @@ def apply_placed(
 
 
 def keep_order_in_step(
-    session: Session, pothole: Pothole, hooks: Hooks, now: datetime, *, actor: str, reopen_note: str
+    session: Session, pothole: Pothole, hooks: Hooks, now: datetime, *, actor: str, evidence_note: str
 ) -> None:
-    """The pothole is (now) confirmed or awaiting verification: file, reopen or re-score its order."""
+    """The pothole is (now) confirmed or awaiting verification: file, reopen or re-score its order.
+    `evidence_note` says what happened: the reopen's note and the re-score's reason."""
     assert pothole.id is not None
     if pothole.status == PotholeStatus.CANDIDATE:
-        pothole.status = PotholeStatus.CONFIRMED
-        pothole.context = dict(hooks.enricher(pothole.lat, pothole.lon))  # the refined position
-        session.add(pothole)
+        confirm(session, pothole, dict(hooks.enricher(pothole.lat, pothole.lon)), now)  # the refined position
     order = current_order(session, pothole.id, for_update=True)
     if order is None or order.status in (WorkOrderStatus.VERIFIED, WorkOrderStatus.REJECTED):
         file_order(
@@ -196,10 +189,12 @@ def keep_order_in_step(
             WorkOrderStatus.REOPENED,
             actor=actor,
             now=now,
-            note=reopen_note,
+            note=evidence_note,
         )
     elif order.in_queue:
-        rescore(order, pothole, prioritiser=hooks.prioritiser, now=now)
+        rescore(
+            session, order, pothole, prioritiser=hooks.prioritiser, now=now, actor=actor, why=evidence_note
+        )
 
 
 def ingest_batch(
@@ -231,10 +226,7 @@ def ingest_one(
             return _duplicate(existing)
         # the fix itself is still knowledge: the next detection's heading is derived from it
         begin_write(session)
-        gps = draft.gps
-        record_fixes(
-            session, draft.vehicle_id, [TimedFix(draft.captured_at, LatLon(gps.lat, gps.lon), gps.accuracy_m)]
-        )
+        record_fixes(session, draft.vehicle_id, [draft.gps])
         session.commit()
         metrics.sightings.labels("rejected").inc()
         return {"client_id": draft.client_id, "status": "rejected", "detail": str(exc)}

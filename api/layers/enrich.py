@@ -8,38 +8,19 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from api.layers.geojson import LayerKind, road_class_of
 from api.layers.registry import Layer, LayerSet
+from api.policy.model import EnrichmentConfig
 
-__all__ = ["EnrichmentConfig", "choose_district_layer", "enrich", "enrich_many"]
+__all__ = ["choose_district_layer", "enrich", "enrich_many"]
 
 _NAME_KEYS = ("name", "road_name", "NAME", "title")
 _CODE_KEYS = ("code", "adm_cd", "ADM_CD", "id")
 _MAX_TEXT_CHARS = 80
-
-
-@dataclass(frozen=True, slots=True)
-class EnrichmentConfig:
-    """`district_layer` None: the area layer whose features all carry code+name, with the most features."""
-
-    district_layer: str | None = None
-    district_fallback_m: float = 200.0
-    road_search_m: float = 60.0
-    nearby_radius_m: float = 300.0
-    nearby_limit: int = 3
-    keep_properties: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (layer glob, property names) pairs
-
-    def __post_init__(self) -> None:
-        for name in ("district_fallback_m", "road_search_m", "nearby_radius_m"):
-            if getattr(self, name) <= 0:
-                raise ValueError(f"{name}={getattr(self, name)} must be > 0")
-        if self.nearby_limit < 1:
-            raise ValueError(f"nearby_limit={self.nearby_limit} must be >= 1")
 
 
 def _first(props: dict[str, Any], keys: tuple[str, ...]) -> Any:

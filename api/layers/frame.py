@@ -15,7 +15,7 @@ import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from api.geo.distance import WGS84_A_M, WGS84_E2
+from common.geodesy import WGS84_A_M, WGS84_E2
 
 __all__ = ["LocalFrame"]
 

@@ -17,7 +17,7 @@ import shapely
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from api.layers.errors import LayerTooLargeError, LayerValidationError
+from api.errors import LayerTooLargeError, LayerValidationError
 
 __all__ = [
     "DEFAULT_MAX_BYTES",

@@ -21,7 +21,8 @@ class LayersRefresh:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            runtime = getattr(scope["app"].state, "layers_runtime", None)
+            services = getattr(scope["app"].state, "services", None)
+            runtime = None if services is None else services.layers
             if runtime is not None and runtime.is_due():
                 try:
                     await run_in_threadpool(runtime.refresh)

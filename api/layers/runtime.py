@@ -1,9 +1,8 @@
 """One worker's view of the layers and the policy, kept in step with the database.
 
 Each worker checks the database revision at most every `refresh_s` seconds (one cheap query, at the start
-of a request) and rebuilds only the layers whose version changed. The enricher and prioritiser hooks the
-backend calls read the current snapshot, so a layer or policy change takes effect on every worker without
-a restart.
+of a request) and rebuilds only the layers whose version changed. `enricher` and `score` read the current
+snapshot, so a layer or policy change takes effect on every worker without a restart.
 """
 
 from __future__ import annotations
@@ -11,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,23 +24,13 @@ from api.layers.registry import Layer, LayerSet, build_layer
 from api.layers.store import Revision, current_revision, latest_policy, layer_versions
 from api.layers.tables import CityLayer
 from api.policy.model import Policy, load_policy
-from api.policy.score import PotholeFacts, Prioritised, facts_from, prioritise
+from api.policy.score import PotholeRecord, Prioritised, facts_of, prioritise
 
-__all__ = ["LayersRuntime", "PRESERVED_CONTEXT_KEYS", "pothole_facts"]
+__all__ = ["Enricher", "LayersRuntime"]
 
 log = logging.getLogger(__name__)
-PRESERVED_CONTEXT_KEYS = ("citizen_reports",)  # context keys that do not come from layers (Open311 joins)
 
-
-def pothole_facts(pothole: Any, context: dict[str, Any] | None) -> PotholeFacts:
-    """Facts for the policy: a width of 0 means "not measured" (a citizen report), never "tiny"."""
-    facts = facts_from(pothole)
-    width = facts.width_m if facts.width_m and facts.width_m > 0 else None
-    length = facts.length_m if facts.length_m and facts.length_m > 0 else None
-    reports = int((context or {}).get("citizen_reports", 0) or 0)
-    return PotholeFacts(
-        width, length, facts.first_seen, facts.sightings, facts.passes, reports, facts.max_confidence
-    )
+Enricher = Callable[[float, float], dict[str, Any]]  # (lat, lon) -> the pothole's context (JSON values)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +116,7 @@ class LayersRuntime:
                 policy_id, policy = latest
         return Snapshot(LayerSet(layers=layers, revision=revision.layers), policy, policy_id, revision)
 
-    # --- the hooks (docs/CONTRACT.md): called by the backend inside ingest --------------------------
+    # --- what ingest, rescoring and citizen reports call: both read the current snapshot ------------
     def enricher(self, lat: float, lon: float) -> dict[str, Any]:
         snapshot = self._snapshot
         return enrich(lat, lon, snapshot.layers, snapshot.policy.enrichment_config)
@@ -137,12 +127,12 @@ class LayersRuntime:
 
     def score(
         self,
-        pothole: Any,
-        context: dict[str, Any] | None,
+        pothole: PotholeRecord,
+        context: Mapping[str, Any] | None,
         now: datetime,
         *,
         sla_start: datetime | None = None,
     ) -> Prioritised:
-        return prioritise(
-            pothole_facts(pothole, context), context, self._snapshot.policy, now, sla_start=sla_start
-        )
+        """The policy in force applied to the pothole (a `Prioritiser`)."""
+        policy = self._snapshot.policy
+        return prioritise(facts_of(pothole), context, policy, now, sla_start=sla_start)

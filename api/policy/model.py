@@ -2,19 +2,50 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from api.layers.enrich import EnrichmentConfig
-from api.layers.errors import PolicyError
+from api.errors import PolicyError
 
-__all__ = ["DEFAULT_POLICY_PATH", "Category", "Due", "Policy", "Term", "load_policy", "parse_policy"]
+__all__ = [
+    "DEFAULT_POLICY_PATH",
+    "Category",
+    "Due",
+    "EnrichmentConfig",
+    "Policy",
+    "Term",
+    "load_policy",
+    "parse_policy",
+]
 
 DEFAULT_POLICY_PATH = Path(__file__).with_name("default_policy.yaml")
 FIELDS = ("width_m", "length_m", "age_days", "sightings", "passes", "citizen_reports", "max_confidence")
+
+
+@dataclass(frozen=True, slots=True)
+class EnrichmentConfig:
+    """How enrichment reads the layers (the policy's `enrichment` section).
+
+    `district_layer` None: the area layer whose features all carry code+name, with the most features.
+    """
+
+    district_layer: str | None = None
+    district_fallback_m: float = 200.0
+    road_search_m: float = 60.0
+    nearby_radius_m: float = 300.0
+    nearby_limit: int = 3
+    keep_properties: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (layer glob, property names) pairs
+
+    def __post_init__(self) -> None:
+        for name in ("district_fallback_m", "road_search_m", "nearby_radius_m"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name}={getattr(self, name)} must be > 0")
+        if self.nearby_limit < 1:
+            raise ValueError(f"nearby_limit={self.nearby_limit} must be >= 1")
 
 
 class _Strict(BaseModel):

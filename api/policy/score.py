@@ -8,13 +8,42 @@ from __future__ import annotations
 
 import fnmatch
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from api.policy.model import Category, Due, Policy, Term
 
-__all__ = ["PotholeFacts", "Prioritised", "ScoreTerm", "add_due", "facts_from", "prioritise"]
+__all__ = [
+    "PotholeFacts",
+    "PotholeRecord",
+    "Prioritised",
+    "Prioritiser",
+    "ScoreTerm",
+    "add_due",
+    "facts_of",
+    "prioritise",
+]
+
+
+class PotholeRecord(Protocol):
+    """What scoring reads from a stored pothole (the Pothole row has these columns)."""
+
+    @property
+    def width_m(self) -> float: ...
+    @property
+    def length_m(self) -> float: ...
+    @property
+    def first_seen(self) -> datetime: ...
+    @property
+    def sighting_count(self) -> int: ...
+    @property
+    def pass_count(self) -> int: ...
+    @property
+    def max_confidence(self) -> float: ...
+    @property
+    def citizen_report_count(self) -> int: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,40 +69,42 @@ class ScoreTerm(NamedTuple):
 
 
 class Prioritised(NamedTuple):
-    """Unpacks as the backend's hook tuple: (priority, category, due_at, score, score_terms)."""
+    """A work order's priority (1 most urgent .. 5), SLA category, due time, score and its reasons."""
 
     priority: int
     category: str
     due_at: datetime
     score: float
-    score_terms: list[dict[str, Any]]
+    score_terms: list[dict[str, Any]]  # [{"points": float, "reason": str}], most points first
+
+
+class Prioritiser(Protocol):
+    """Scores a pothole in its context under the policy in force (the layers runtime's `score`)."""
+
+    def __call__(
+        self,
+        pothole: PotholeRecord,
+        context: Mapping[str, Any] | None,
+        now: datetime,
+        *,
+        sla_start: datetime | None = None,
+    ) -> Prioritised: ...
 
 
 def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def facts_from(pothole: Any) -> PotholeFacts:
-    """Duck-typed: reads the backend's Pothole row (or any object / mapping with the contract's fields)."""
-
-    def get(name: str, default: Any = None) -> Any:
-        if isinstance(pothole, dict):
-            return pothole.get(name, default)
-        return getattr(pothole, name, default)
-
-    raw_sightings = get("sighting_count", get("sightings", 1))
-    sightings = len(raw_sightings) if isinstance(raw_sightings, list | tuple) else int(raw_sightings or 1)
-    raw_passes = get("pass_count", get("passes", 1))
-    passes = len(raw_passes) if isinstance(raw_passes, list | tuple) else int(raw_passes or 1)
-    first_seen = get("first_seen")
+def facts_of(pothole: PotholeRecord) -> PotholeFacts:
+    """A width of 0 means "not measured" (a pothole only citizens reported), never "tiny"."""
     return PotholeFacts(
-        width_m=get("width_m"),
-        length_m=get("length_m"),
-        first_seen=_utc(first_seen) if isinstance(first_seen, datetime) else None,
-        sightings=sightings,
-        passes=passes,
-        citizen_reports=int(get("citizen_reports", 0) or 0),
-        max_confidence=get("max_confidence"),
+        width_m=pothole.width_m if pothole.width_m and pothole.width_m > 0 else None,
+        length_m=pothole.length_m if pothole.length_m and pothole.length_m > 0 else None,
+        first_seen=_utc(pothole.first_seen),
+        sightings=int(pothole.sighting_count or 1),
+        passes=int(pothole.pass_count or 1),
+        citizen_reports=int(pothole.citizen_report_count or 0),
+        max_confidence=pothole.max_confidence,
     )
 
 
@@ -111,7 +142,7 @@ def _in_band(value: float, term: Term) -> bool:
     return (term.min is None or value >= term.min) and (term.max is None or value < term.max)
 
 
-def _match(term: Term, facts: PotholeFacts, context: dict[str, Any], now: datetime) -> ScoreTerm | None:
+def _match(term: Term, facts: PotholeFacts, context: Mapping[str, Any], now: datetime) -> ScoreTerm | None:
     """The term's contribution if it applies, else None."""
     if term.field is not None:
         value = _field_value(term, facts, now)
@@ -134,7 +165,7 @@ def _match(term: Term, facts: PotholeFacts, context: dict[str, Any], now: dateti
     return None
 
 
-def _match_near(term: Term, context: dict[str, Any]) -> ScoreTerm | None:
+def _match_near(term: Term, context: Mapping[str, Any]) -> ScoreTerm | None:
     """The best qualifying site: the highest `property` value (or the nearest when no property is named)."""
     best: tuple[float, dict[str, Any]] | None = None
     for layer_name, hits in (context.get("nearby") or {}).items():
@@ -168,7 +199,7 @@ def _category(policy: Policy, score: float) -> Category:
 
 def prioritise(
     facts: PotholeFacts,
-    context: dict[str, Any] | None,
+    context: Mapping[str, Any] | None,
     policy: Policy,
     now: datetime,
     *,

@@ -24,7 +24,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from api.geo.distance import LatLon, distance_m, offset_latlon, to_local_m
+from common.geodesy import LatLon, distance_m, offset_latlon, to_local_m
 
 MIN_UNCERTAINTY_M = 0.01
 OWN_PASS_ONLY = 1e-3  # a record whose weight is (almost) all this pass's says nothing about the pass's bias

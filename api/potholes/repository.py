@@ -1,4 +1,10 @@
-"""Pothole and sighting queries. The nearby search reads only the grid cells around a point."""
+"""Pothole and sighting queries, and the only writes to `pothole`, `sighting` and `service_request`.
+
+Every other module asks these functions to create, move or change a pothole or its evidence
+(`tests/test_boundaries.py` checks it), so the rules a record keeps (a sighting never lost, a fold keeping
+every sighting, the citizen count beside the reports it counts) hold in one place. The nearby search reads
+only the grid cells around a point. Callers hold the neighbourhood's write lock and own the transaction.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +12,15 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, insert, update
+from sqlalchemy import Row, bindparam, delete, func, insert, update
 from sqlmodel import Session, col, select
 
 from api.errors import NotFoundError
-from api.geo import LatLon
 from api.geo.grid import GridCell, cell_ranges
 from api.potholes.dedup import Estimate, NearbyPothole, Observation, PassSighting
-from api.potholes.tables import Pothole, Sighting
+from api.potholes.schemas import CitizenReport
+from api.potholes.tables import Pothole, PotholeStatus, ServiceRequest, Sighting
+from common.geodesy import LatLon, distance_m
 
 
 def nearby_potholes(session: Session, point: LatLon, radius_m: float, cell_m: float) -> Sequence[Pothole]:
@@ -134,6 +141,141 @@ def update_pothole(
             "updated_at": now,
         },
     )
+
+
+def insert_reported_pothole(
+    session: Session,
+    point: LatLon,
+    cell: GridCell,
+    *,
+    uncertainty_m: float,
+    context: dict[str, Any],
+    now: datetime,
+) -> Pothole:
+    """A candidate started by a citizen report alone: no size and almost no weight in the position mean.
+
+    A phone's position is poor (7-13 m in cities), so the first patrol sighting sets the position and size.
+    """
+    pothole = Pothole(
+        lat=point.lat,
+        lon=point.lon,
+        cell_y=cell.y,
+        cell_x=cell.x,
+        status=PotholeStatus.CANDIDATE,
+        uncertainty_m=uncertainty_m,
+        min_uncertainty_m=uncertainty_m,
+        weight_sum=CITIZEN_WEIGHT,
+        width_m=0.0,
+        length_m=0.0,
+        sighting_count=0,
+        pass_count=0,
+        first_seen=now,
+        last_seen=now,
+        max_confidence=0.0,
+        context=context,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(pothole)
+    session.flush()
+    return pothole
+
+
+CITIZEN_WEIGHT = (
+    1e-6  # weight_sum of a citizen-only candidate: the first patrol sighting decides its position
+)
+
+
+def add_citizen_report(
+    session: Session, pothole: Pothole, report: CitizenReport, *, joined: bool, now: datetime
+) -> ServiceRequest:
+    """Store the report and count it on its pothole in one step (`joined`: the pothole was known before)."""
+    assert pothole.id is not None
+    row = ServiceRequest(
+        pothole_id=pothole.id,
+        joined_existing=joined,
+        service_code="POTHOLE",
+        description=report.description,
+        lat=report.lat,
+        lon=report.lon,
+        address_string=report.address_string,
+        media_url=report.media_url,
+        email=report.email,
+        device_id=report.device_id,
+        account_id=report.account_id,
+        submitted_by=report.submitted_by,
+        requested_at=now,
+    )
+    session.add(row)
+    pothole.citizen_report_count += 1
+    pothole.updated_at = now
+    session.add(pothole)
+    session.flush()
+    return row
+
+
+def nearest_open(session: Session, point: LatLon, radius_m: float, cell_m: float) -> Pothole | None:
+    """The nearest pothole within radius_m that is neither rejected nor verified-repaired."""
+    best: tuple[float, Pothole] | None = None
+    for pothole in nearby_potholes(session, point, radius_m, cell_m):
+        if pothole.status == PotholeStatus.REJECTED:
+            continue
+        d = distance_m(point, LatLon(pothole.lat, pothole.lon))
+        if d <= radius_m and (best is None or d < best[0]):
+            best = (d, pothole)
+    return None if best is None else best[1]
+
+
+def confirm(session: Session, pothole: Pothole, context: dict[str, Any], now: datetime) -> None:
+    """A candidate becomes a confirmed pothole, enriched again at its refined position."""
+    pothole.status = PotholeStatus.CONFIRMED
+    pothole.context = context
+    pothole.updated_at = now
+    session.add(pothole)
+
+
+def follow_order(
+    session: Session,
+    pothole: Pothole,
+    now: datetime,
+    *,
+    status: str | None = None,
+    negative: bool | None = None,
+    verified: bool = False,
+) -> None:
+    """The pothole follows a step of its work order: a new status, its sightings marked as negative
+    examples for retraining (a rejection) or no longer (a reopen), closed as a verified repair."""
+    assert pothole.id is not None
+    if status is not None:
+        pothole.status = status
+    if negative is not None:
+        mark_negative(session, pothole.id, negative)
+    if verified:
+        pothole.verified_at = now
+    pothole.updated_at = now
+    session.add(pothole)
+
+
+def set_contexts(session: Session, contexts: list[dict[str, Any]]) -> None:
+    """Bulk UPDATE of `context` by primary key ([{"id", "context"}]): only that column is written, so a
+    concurrent ingest that moves a pothole is never overwritten."""
+    if contexts:
+        session.execute(update(Pothole), contexts)
+
+
+def fold_into(session: Session, source: Pothole, target_id: int, *, negative: bool) -> None:
+    """The source record was the target seen through a pass's GPS bias: its sightings (all of them kept)
+    now belong to the target, and the empty source record goes. The caller updates the target's estimate
+    with `update_pothole` and hands the source's work order over first (`api.workorders.service`)."""
+    assert source.id is not None
+    session.execute(
+        update(Sighting)
+        .where(col(Sighting.pothole_id) == source.id)
+        .values(pothole_id=target_id, negative=negative)
+    )
+    source_id = source.id
+    session.expunge(source)
+    session.execute(delete(Pothole).where(col(Pothole.id) == source_id))
 
 
 def insert_sighting(session: Session, values: dict[str, Any]) -> int:

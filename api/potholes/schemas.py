@@ -1,13 +1,30 @@
-"""Pothole API shapes: JSON objects and GeoJSON features (the only place with [lon, lat] order)."""
+"""Pothole API shapes: JSON objects and GeoJSON features (the only place with [lon, lat] order), and the
+citizen report the repository stores."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
 
 from api.potholes.tables import Pothole, Sighting
+
+
+@dataclass(frozen=True, slots=True)
+class CitizenReport:
+    """One Open311 report as the citizen gave it (WGS84 degrees); `submitted_by` is the API key's name."""
+
+    lat: float
+    lon: float
+    submitted_by: str
+    description: str | None = None
+    address_string: str | None = None
+    media_url: str | None = None
+    email: str | None = None
+    device_id: str | None = None
+    account_id: str | None = None
 
 
 class WorkOrderSummary(BaseModel):
@@ -31,6 +48,7 @@ class PotholePublic(BaseModel):
     length_m: float
     sightings: int
     passes: int
+    citizen_reports: int
     first_seen: datetime
     last_seen: datetime
     max_confidence: float
@@ -74,6 +92,7 @@ def pothole_public(p: Pothole, order: WorkOrderSummary | None) -> PotholePublic:
         length_m=round(p.length_m, 3),
         sightings=p.sighting_count,
         passes=p.pass_count,
+        citizen_reports=p.citizen_report_count,
         first_seen=p.first_seen,
         last_seen=p.last_seen,
         max_confidence=p.max_confidence,

@@ -1,4 +1,5 @@
-"""Potholes (one physical hole), the sightings that joined them, and frames analysed on the server."""
+"""Potholes (one physical hole), the evidence that joined them (patrol sightings, citizen reports) and
+frames analysed on the server."""
 
 from __future__ import annotations
 
@@ -36,6 +37,8 @@ class Pothole(SQLModel, table=True):
     length_m: float
     sighting_count: int = 0
     pass_count: int = 0
+    # Open311 reports that joined or started it (its rows in service_request)
+    citizen_report_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     first_seen: datetime = Field(sa_type=UtcDateTime)
     last_seen: datetime = Field(sa_type=UtcDateTime, index=True)
     max_confidence: float
@@ -95,3 +98,24 @@ class Sighting(SQLModel, table=True):
     crop_jpeg: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     negative: bool = False  # joined a rejected pothole: a negative example for retraining
     created_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+
+
+class ServiceRequest(SQLModel, table=True):
+    """One citizen report (Open311 POST), linked to the pothole it joined or started."""
+
+    __tablename__ = "service_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    pothole_id: int = Field(foreign_key="pothole.id", index=True)
+    joined_existing: bool  # True: the report joined a pothole already known; False: it started a candidate
+    service_code: str = Field(max_length=32)
+    description: str | None = Field(default=None, max_length=4000)
+    lat: float
+    lon: float
+    address_string: str | None = Field(default=None, max_length=500)
+    media_url: str | None = Field(default=None, max_length=1000)
+    email: str | None = Field(default=None, max_length=200)
+    device_id: str | None = Field(default=None, max_length=200)
+    account_id: str | None = Field(default=None, max_length=200)
+    submitted_by: str = Field(max_length=160)  # the API key's name
+    requested_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime, index=True)

@@ -13,18 +13,13 @@ from fastapi import Depends, Request, Security
 from api.auth.deps import api_key_header, current_principal
 from api.auth.service import Principal
 from api.errors import AuthError
-from api.layers.settings import LayersSettings
-
-
-def layers_settings(request: Request) -> LayersSettings:
-    settings: LayersSettings | None = getattr(request.app.state, "layers_settings", None)
-    return settings or LayersSettings()
+from api.services import services_of
 
 
 def public_reader(request: Request, key: Annotated[str | None, Security(api_key_header)]) -> Principal | None:
     if key:
         return current_principal(request, key)
-    if layers_settings(request).public_read:
+    if services_of(request.app).settings.public_read:
         return None
     raise AuthError("X-API-Key: header missing (public reads are off: POTHOLE_PUBLIC_READ=false)")
 

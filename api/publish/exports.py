@@ -16,6 +16,7 @@ from api.errors import InvalidInputError
 from api.potholes.tables import PotholeStatus
 from api.publish.features import FLAT_COLUMNS, PotholeFilter, flat_properties, pothole_feature, query_potholes
 from api.publish.params import parse_bbox, parse_datetime
+from api.services import services_of
 
 router = APIRouter(prefix="/v1/exports", tags=["exports"])
 STATUSES = {s.value for s in PotholeStatus}
@@ -48,7 +49,7 @@ def export_filter(
 
 
 def _rows(request: Request, flt: PotholeFilter) -> list[Any]:
-    with Session(request.app.state.engine) as session:
+    with Session(services_of(request.app).engine) as session:
         rows, _n = query_potholes(session, flt, limit=None, count=False)
     return rows
 

@@ -16,6 +16,7 @@ from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
 from api.potholes.tables import Pothole, PotholeStatus
+from api.workorders.service import orders_by_pothole
 from api.workorders.tables import WorkOrder
 
 __all__ = ["FLAT_COLUMNS", "PotholeFilter", "flat_properties", "pothole_feature", "query_potholes"]
@@ -97,13 +98,7 @@ def query_potholes(
     if limit is not None:
         query = query.limit(limit)
     potholes: Sequence[Pothole] = session.exec(query).all()
-    orders: dict[int, WorkOrder] = {}
-    if potholes:
-        ids = [p.id for p in potholes]
-        for order in session.exec(
-            select(WorkOrder).where(col(WorkOrder.pothole_id).in_(ids)).order_by(col(WorkOrder.id))
-        ).all():
-            orders[order.pothole_id] = order  # the latest order wins
+    orders = orders_by_pothole(session, [int(p.id or 0) for p in potholes])
     return [(p, orders.get(p.id or 0)) for p in potholes], (int(total) if total is not None else None)
 
 
@@ -134,7 +129,7 @@ def flat_properties(pothole: Pothole, order: WorkOrder | None) -> dict[str, Any]
         "uncertainty_m": round(pothole.uncertainty_m, 2),
         "sightings": pothole.sighting_count,
         "passes": pothole.pass_count,
-        "citizen_reports": int(context.get("citizen_reports", 0) or 0),
+        "citizen_reports": pothole.citizen_report_count,
         "first_seen": _iso(pothole.first_seen),
         "last_seen": _iso(pothole.last_seen),
         "max_confidence": round(pothole.max_confidence, 3),

@@ -17,11 +17,11 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from api.layers.registry import Layer, feature_geojson
-from api.layers.routes import runtime_of
 from api.potholes.tables import Pothole, PotholeStatus
 from api.publish.access import PublicReader
 from api.publish.features import PotholeFilter, pothole_feature, query_potholes
 from api.publish.params import parse_bbox, parse_interval
+from api.services import services_of
 
 router = APIRouter(prefix="/ogc", tags=["OGC API - Features"])
 
@@ -144,7 +144,7 @@ def _layer_collection(request: Request, layer: Layer) -> dict[str, Any]:
 
 
 def _pothole_collection(request: Request) -> dict[str, Any]:
-    with Session(request.app.state.engine) as session:
+    with Session(services_of(request.app).engine) as session:
         extent = _pothole_extent(session)
     return _collection(
         request,
@@ -158,7 +158,7 @@ def _pothole_collection(request: Request) -> dict[str, Any]:
 
 @router.get("/collections", summary="The collections: potholes and every loaded layer")
 def collections(request: Request, _: PublicReader) -> dict[str, Any]:
-    layers = runtime_of(request).layers.layers
+    layers = services_of(request.app).layers.layers.layers
     return {
         "links": [_link(f"{_base(request)}/collections", "self", "application/json", "the collections")],
         "collections": [_pothole_collection(request)]
@@ -167,7 +167,7 @@ def collections(request: Request, _: PublicReader) -> dict[str, Any]:
 
 
 def _layer_or_404(request: Request, collection_id: str) -> Layer:
-    layer = runtime_of(request).layers.get(collection_id)
+    layer = services_of(request.app).layers.layers.get(collection_id)
     if layer is None:
         raise OgcError(404, "NotFound", f"collectionId: {collection_id!r} is not a collection")
     return layer
@@ -264,7 +264,7 @@ def items(collection_id: str, request: Request, _: PublicReader) -> JSONResponse
     bbox, start, end = _filters(request)
     if collection_id == POTHOLES:
         flt = PotholeFilter(bbox=bbox, start=start, end=end, include_rejected=False)
-        with Session(request.app.state.engine) as session:
+        with Session(services_of(request.app).engine) as session:
             rows, matched = query_potholes(session, flt, limit=limit, offset=offset)
         features = [pothole_feature(p, o) for p, o in rows]
         return _collection_page(request, collection_id, features, matched or 0, limit, offset)
@@ -284,7 +284,7 @@ def item(collection_id: str, feature_id: str, request: Request, _: PublicReader)
     base = f"{_base(request)}/collections/{collection_id}"
     if collection_id == POTHOLES:
         pothole_id = int(feature_id) if feature_id.isdigit() else -1
-        with Session(request.app.state.engine) as session:
+        with Session(services_of(request.app).engine) as session:
             rows, _n = query_potholes(
                 session, PotholeFilter(ids=(pothole_id,), include_rejected=False), limit=1, count=False
             )

@@ -8,7 +8,7 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import Response
 from sqlmodel import Session, col, select
 
@@ -16,12 +16,12 @@ from api.auth.deps import Staff
 from api.errors import NotFoundError
 from api.layers.enrich import choose_district_layer
 from api.layers.geojson import LayerKind, road_class_of
-from api.layers.routes import runtime_of
 from api.layers.runtime import LayersRuntime
 from api.potholes.tables import Pothole
+from api.services import Services, ServicesDep
 from api.stats.compute import OrderRow, PotholeRow, compute_stats, stats_rows
 from api.stats.map import choropleth_png
-from api.workorders.tables import WorkOrder
+from api.workorders.tables import WorkOrder, WorkOrderStatus
 
 router = APIRouter(prefix="/v1/stats", tags=["stats"])
 csv_router = APIRouter(tags=["stats"])
@@ -60,14 +60,17 @@ def _rows(session: Session) -> tuple[list[PotholeRow], list[OrderRow]]:
             due_at=o.due_at,
             repaired_at=o.repaired_at,
         )
-        for o in session.exec(select(WorkOrder).order_by(col(WorkOrder.id))).all()
+        # a merged order is the history of another order, never a repair of its own
+        for o in session.exec(
+            select(WorkOrder).where(WorkOrder.status != WorkOrderStatus.MERGED).order_by(col(WorkOrder.id))
+        ).all()
     ]
     return potholes, orders
 
 
-def current_stats(request: Request) -> dict[str, Any]:
-    runtime = runtime_of(request)
-    with Session(request.app.state.engine) as session:
+def current_stats(services: Services) -> dict[str, Any]:
+    runtime = services.layers
+    with Session(services.engine) as session:
         potholes, orders = _rows(session)
     return compute_stats(
         potholes, orders, now=datetime.now(UTC), road_km_by_class=road_km_by_class(runtime) or None
@@ -77,8 +80,8 @@ def current_stats(request: Request) -> dict[str, Any]:
 @router.get(
     "", summary="Potholes by district, status and severity; repair times, SLA compliance, weekly trend"
 )
-def get_stats(request: Request, _: Staff) -> dict[str, Any]:
-    return current_stats(request)
+def get_stats(services: ServicesDep, _: Staff) -> dict[str, Any]:
+    return current_stats(services)
 
 
 @csv_router.get(
@@ -87,11 +90,11 @@ def get_stats(request: Request, _: Staff) -> dict[str, Any]:
     response_class=Response,
     responses={200: {"content": {"text/csv": {}}}},
 )
-def get_stats_csv(request: Request, _: Staff) -> Response:
+def get_stats_csv(services: ServicesDep, _: Staff) -> Response:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["section", "key", "metric", "value"])
-    writer.writerows(stats_rows(current_stats(request)))
+    writer.writerows(stats_rows(current_stats(services)))
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8")
 
 
@@ -101,14 +104,14 @@ def get_stats_csv(request: Request, _: Staff) -> Response:
     response_class=Response,
     responses={200: {"content": {"image/png": {}}}},
 )
-def get_map(request: Request, _: Staff) -> Response:
-    runtime = runtime_of(request)
+def get_map(services: ServicesDep, _: Staff) -> Response:
+    runtime = services.layers
     districts = choose_district_layer(runtime.layers, runtime.policy.enrichment_config)
     if districts is None:
         raise NotFoundError(
             "map: no district layer is loaded (PUT /v1/layers/{name} an area layer with code+name)"
         )
-    stats = current_stats(request)
+    stats = current_stats(services)
     open_by_code = {str(d["code"]): d["open"] for d in stats["by_district"] if d["code"]}
     title = (
         f"Open potholes by district ({districts.name}), {stats['generated_at'][:16].replace('T', ' ')} UTC"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlmodel import Session
 
+from api.services import ServicesDep
 from api.system.metrics import render_latest
 
 router = APIRouter(tags=["operations"])
@@ -20,22 +21,18 @@ def get_healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", responses={503: {"description": "database unreachable or model not loaded"}})
-def get_readyz(request: Request) -> JSONResponse:
-    state = request.app.state
+def get_readyz(services: ServicesDep) -> JSONResponse:
     body: dict[str, Any] = {}
     try:
-        with Session(state.engine) as session:
+        with Session(services.engine) as session:
             session.exec(text("SELECT 1"))  # type: ignore[call-overload]
         body["database"] = "ok"
     except Exception as exc:  # any driver failure means "not ready", with the reason
         body["database"] = f"error: {exc.__class__.__name__}: {exc}"[:300]
-    detector = getattr(state, "detector", None)
-    body["model"] = (
-        "ok" if detector is not None else f"not loaded: {getattr(state, 'model_error', 'unknown')}"
-    )
-    info = getattr(detector, "info", None)
-    body["model_id"] = getattr(info, "model_id", None)
-    ready = body["database"] == "ok" and (detector is not None or not state.settings.require_model)
+    detector = services.detector
+    body["model"] = "ok" if detector is not None else f"not loaded: {services.model_error}"
+    body["model_id"] = None if detector is None else detector.info.model_id
+    ready = body["database"] == "ok" and (detector is not None or not services.settings.require_model)
     body["status"] = "ready" if ready else "not ready"
     return JSONResponse(body, status_code=200 if ready else 503)
 

@@ -8,9 +8,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, insert
 from sqlmodel import Session, col, select
 
-from api.geo import DEFAULT_CAMERA, CameraProfile, LatLon, TimedFix
+from api.geo import DEFAULT_CAMERA, CameraProfile
 from api.types import utc_now
 from api.vehicles.tables import VehicleCamera, VehicleFix
+from common.contract import utc_datetime
+from common.gps import GpsFix
 
 
 def get_camera(session: Session, vehicle_id: str) -> CameraProfile:
@@ -38,7 +40,7 @@ def put_camera(session: Session, vehicle_id: str, camera: CameraProfile) -> None
     session.add(row)
 
 
-def recent_fixes(session: Session, vehicle_id: str, before: datetime, max_age_s: float) -> list[TimedFix]:
+def recent_fixes(session: Session, vehicle_id: str, before: datetime, max_age_s: float) -> list[GpsFix]:
     query = (
         select(VehicleFix)
         .where(
@@ -49,17 +51,17 @@ def recent_fixes(session: Session, vehicle_id: str, before: datetime, max_age_s:
         .order_by(VehicleFix.t.desc())
         .limit(50)
     )  # type: ignore[attr-defined]
-    return [TimedFix(f.t, LatLon(f.lat, f.lon), f.accuracy_m) for f in session.exec(query)]
+    return [GpsFix(f.t.timestamp(), f.lat, f.lon, f.accuracy_m) for f in session.exec(query)]
 
 
-def record_fixes(session: Session, vehicle_id: str, fixes: Iterable[TimedFix]) -> None:
+def record_fixes(session: Session, vehicle_id: str, fixes: Iterable[GpsFix]) -> None:
     rows = [
         {
             "vehicle_id": vehicle_id,
-            "t": f.t,
-            "lat": f.position.lat,
-            "lon": f.position.lon,
-            "accuracy_m": f.accuracy_m,
+            "t": utc_datetime(f.t_utc_s),
+            "lat": f.lat,
+            "lon": f.lon,
+            "accuracy_m": f.accuracy_or_assumed_m,
         }
         for f in fixes
     ]

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import datetime
 from typing import Any
 
-import cv2
-import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.workorders.tables import WorkOrder, WorkOrderEvent, WorkOrderStatus
+from common.images import MAX_CROP_BYTES, decode_base64
+from detector.errors import FrameDecodeError
+from detector.frames import decode_image
 
 
 class WorkOrderPublic(BaseModel):
@@ -48,8 +47,8 @@ class WorkOrderPatch(BaseModel):
     photo_jpeg_b64: str | None = Field(
         default=None,
         description=(
-            "a repair photo (JPEG or PNG, base64, <= 512 KiB decoded), kept with this change in the "
-            "history and served at the event's `photo_url`"
+            f"a repair photo (JPEG or PNG, base64, <= {MAX_CROP_BYTES // 1024} KiB decoded), kept with "
+            "this change in the history and served at the event's `photo_url`"
         ),
     )
 
@@ -75,30 +74,13 @@ class EventPublic(BaseModel):
     photo_url: str | None = Field(default=None, description="the repair photo sent with this change")
 
 
-MAX_PHOTO_BYTES = 512 * 1024
-JPEG_MAGIC = b"\xff\xd8\xff"
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-
 def decode_photo(b64: str) -> tuple[bytes, str]:
     """base64 -> (bytes, media type); ValueError (a 422 naming the field) unless it is a whole JPEG/PNG."""
+    data, media_type = decode_base64(b64, "photo_jpeg_b64", max_bytes=MAX_CROP_BYTES)
     try:
-        data = base64.b64decode(b64, validate=True)
-    except (binascii.Error, ValueError):
-        raise ValueError("not valid base64") from None
-    if len(data) > MAX_PHOTO_BYTES:
-        raise ValueError(f"{len(data)} bytes decoded exceeds {MAX_PHOTO_BYTES} (512 KiB)")
-    if data.startswith(JPEG_MAGIC):
-        if not data.rstrip(b"\x00").endswith(b"\xff\xd9"):
-            raise ValueError(f"a corrupt JPEG ({len(data)} bytes, no end-of-image marker)")
-        media_type = "image/jpeg"
-    elif data.startswith(PNG_MAGIC):
-        media_type = "image/png"
-    else:
-        raise ValueError(f"not a JPEG or PNG image (first bytes {data[:8].hex()})")
-    image = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
-    if image is None or image.size == 0:
-        raise ValueError(f"a corrupt image ({len(data)} bytes could not be decoded)")
+        decode_image(data, name="photo_jpeg_b64")
+    except FrameDecodeError as exc:
+        raise ValueError(str(exc)) from None
     return data, media_type
 
 

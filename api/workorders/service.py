@@ -1,22 +1,41 @@
-"""Filing, re-scoring and the repair state machine; every status change writes the audit log.
+"""The only writer of work orders and their audit log: filing, re-scoring, the repair state machine, and
+the hand-over when a pothole record is folded into another.
 
-Callers hold the write lock of the pothole's neighbourhood (ingest) or the row (PATCH): these
-functions only read and write inside the caller's transaction, never commit.
+**Due time.** An order is due `created_at + SLA(current category)`, but never later than a due time it
+has already been given: `due_at = min(due_at, created_at + SLA)`. The SLA clock starts when the order is
+filed, because a council's response time is counted from when it knew of the defect; so when new evidence,
+a layer or a policy makes the order more urgent, its due time moves earlier to what the new category asks
+of that start (possibly already past: the order then shows as overdue, which is the truth). When a re-score
+makes it less urgent, the due time stays: a crew may have planned its round around it, and an auditor
+must never see a missed deadline disappear because a policy was edited. Nothing here moves a due time later.
+
+**History.** Every change to what an order asks of a crew writes one `WorkOrderEvent`: filing, each status
+step, a re-assignment, a re-score that moves the priority, category or due time (the note gives the old and
+new values and why), and a hand-over. The score and its reasons are the current explanation and are
+refreshed in place on every re-score (they follow each sighting's size estimate). Nothing is deleted: when
+a pothole record is folded into another, its order either moves with it or, when the other already has an
+active order, is closed as `merged` with an event naming that order (which records the merge too).
+
+Callers hold the write lock of the pothole's neighbourhood (ingest) or the row (PATCH): these functions
+only read and write inside the caller's transaction, never commit.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from api.errors import InvalidInputError, NotFoundError, TransitionError
-from api.potholes.repository import mark_negative
+from api.policy.score import PotholeRecord, Prioritised, Prioritiser
+from api.potholes.repository import follow_order
 from api.potholes.schemas import WorkOrderSummary
 from api.potholes.tables import Pothole, PotholeStatus
-from api.workorders.priority import PotholeFacts, Prioritiser, normalise
 from api.workorders.tables import CLOSED_STATUSES, QUEUE_STATUSES, WorkOrder, WorkOrderEvent
 from api.workorders.tables import WorkOrderStatus as S
 
@@ -28,23 +47,8 @@ ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
     S.VERIFIED: frozenset(),  # closed: a later detection there is a new pothole
     S.REJECTED: frozenset({S.REOPENED}),
     S.REOPENED: frozenset({S.ASSIGNED, S.REJECTED}),
+    S.MERGED: frozenset(),  # closed: its pothole's active order carries on
 }
-
-
-def facts_of(p: Pothole) -> PotholeFacts:
-    assert p.id is not None
-    return PotholeFacts(
-        p.id,
-        p.lat,
-        p.lon,
-        p.width_m,
-        p.length_m,
-        p.max_confidence,
-        p.sighting_count,
-        p.pass_count,
-        p.first_seen,
-        p.last_seen,
-    )
 
 
 def summary(order: WorkOrder) -> WorkOrderSummary:
@@ -62,11 +66,12 @@ def summary(order: WorkOrder) -> WorkOrderSummary:
 
 
 def current_order(session: Session, pothole_id: int, *, for_update: bool = False) -> WorkOrder | None:
-    """The pothole's latest order (the active one if there is one); `for_update` row-locks it on
-    PostgreSQL so a crew's PATCH and an automatic reopen/verify never overwrite each other."""
+    """The pothole's latest order (the active one if there is one; a merged order is another's history,
+    never a pothole's order); `for_update` row-locks it on PostgreSQL so a crew's PATCH and an automatic
+    reopen/verify never overwrite each other."""
     query = (
         select(WorkOrder)
-        .where(WorkOrder.pothole_id == pothole_id)
+        .where(WorkOrder.pothole_id == pothole_id, WorkOrder.status != S.MERGED)
         .order_by(col(WorkOrder.id).desc())
         .limit(1)
     )
@@ -75,13 +80,27 @@ def current_order(session: Session, pothole_id: int, *, for_update: bool = False
     return session.exec(query).first()
 
 
-def orders_by_pothole(session: Session, pothole_ids: list[int]) -> dict[int, WorkOrder]:
+def orders_by_pothole(session: Session, pothole_ids: Sequence[int]) -> dict[int, WorkOrder]:
+    """`current_order` for many potholes in one query."""
     if not pothole_ids:
         return {}
     rows = session.exec(
-        select(WorkOrder).where(col(WorkOrder.pothole_id).in_(pothole_ids)).order_by(col(WorkOrder.id))
+        select(WorkOrder)
+        .where(col(WorkOrder.pothole_id).in_(pothole_ids), WorkOrder.status != S.MERGED)
+        .order_by(col(WorkOrder.id))
     ).all()
     return {o.pothole_id: o for o in rows}  # the latest order wins
+
+
+def queued_orders(session: Session, pothole_ids: Sequence[int]) -> dict[int, WorkOrder]:
+    """The potholes' orders waiting for a crew (QUEUE_STATUSES), by pothole id: those a re-score moves."""
+    if not pothole_ids:
+        return {}
+    query = select(WorkOrder).where(
+        col(WorkOrder.pothole_id).in_(pothole_ids),
+        col(WorkOrder.status).in_([s.value for s in QUEUE_STATUSES]),
+    )
+    return {o.pothole_id: o for o in session.exec(query).all()}
 
 
 def get_order_or_raise(session: Session, order_id: int, *, for_update: bool = False) -> WorkOrder:
@@ -105,17 +124,27 @@ def _log(
     photo: tuple[bytes, str] | None = None,
 ) -> None:
     assert order.id is not None
-    session.add(
-        WorkOrderEvent(
-            work_order_id=order.id,
-            at=at,
-            actor=actor,
-            from_status=from_status,
-            to_status=to_status,
-            note=note,
-            photo=None if photo is None else photo[0],
-            photo_type=None if photo is None else photo[1],
-        )
+    session.add(_event(order.id, actor, from_status, to_status, note, at, photo))
+
+
+def _event(
+    order_id: int,
+    actor: str,
+    from_status: str | None,
+    to_status: str,
+    note: str | None,
+    at: datetime,
+    photo: tuple[bytes, str] | None = None,
+) -> WorkOrderEvent:
+    return WorkOrderEvent(
+        work_order_id=order_id,
+        at=at,
+        actor=actor,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        photo=None if photo is None else photo[0],
+        photo_type=None if photo is None else photo[1],
     )
 
 
@@ -130,7 +159,7 @@ def file_order(
 ) -> WorkOrder:
     """One open order per pothole (the caller checked; a partial unique index backs it up)."""
     assert pothole.id is not None
-    result = normalise(prioritiser(facts_of(pothole), context, now))
+    result = prioritiser(pothole, context, now)
     order = WorkOrder(
         pothole_id=pothole.id,
         status=S.OPEN,
@@ -149,13 +178,128 @@ def file_order(
     return order
 
 
-def rescore(order: WorkOrder, pothole: Pothole, *, prioritiser: Prioritiser, now: datetime) -> None:
-    """New evidence may raise the priority; the due time only ever moves earlier (the SLA clock runs)."""
-    result = normalise(prioritiser(facts_of(pothole), pothole.context or {}, now))
-    order.priority, order.category, order.score = result.priority, result.category, result.score
-    order.score_terms = result.score_terms
-    order.due_at = min(order.due_at, result.due_at)
+def kept_due(promised: datetime, from_filing: datetime) -> datetime:
+    """The due-time rule (see the module docstring): `from_filing` is created_at + SLA(current category)."""
+    return min(promised, from_filing)
+
+
+@dataclass(frozen=True, slots=True)
+class Rescored:
+    """An order's score columns after a re-score, and the event note when its obligations moved."""
+
+    values: dict[str, Any]  # priority, category, due_at, score, score_terms: the columns to write
+    note: str | None  # None: priority, category and due time stayed (no event)
+
+
+def rescored(
+    order: WorkOrder,
+    pothole: PotholeRecord,
+    context: dict[str, Any],
+    *,
+    prioritiser: Prioritiser,
+    now: datetime,
+    why: str,
+) -> Rescored | None:
+    """PURE: the order's new columns under the due-time rule; None when nothing at all changes."""
+    result: Prioritised = prioritiser(pothole, context, now, sla_start=order.created_at)
+    due_at = kept_due(order.due_at, result.due_at)
+    values: dict[str, Any] = {
+        "priority": result.priority,
+        "category": result.category,
+        "due_at": due_at,
+        "score": result.score,
+        "score_terms": result.score_terms,
+    }
+    if all(getattr(order, k) == v for k, v in values.items()):
+        return None
+    if (result.priority, result.category, due_at) == (order.priority, order.category, order.due_at):
+        return Rescored(values, None)
+    due = "" if due_at == order.due_at else f", due {order.due_at.isoformat()} -> {due_at.isoformat()}"
+    note = (
+        f"re-scored ({why}): P{order.priority} {order.category} -> P{result.priority} {result.category}, "
+        f"score {order.score:g} -> {result.score:g}{due}"
+    )
+    return Rescored(values, note)
+
+
+def rescore(
+    session: Session,
+    order: WorkOrder,
+    pothole: Pothole,
+    *,
+    prioritiser: Prioritiser,
+    now: datetime,
+    actor: str,
+    why: str,
+) -> bool:
+    """Re-score one active order on its pothole's current facts and context; True when it changed."""
+    change = rescored(order, pothole, pothole.context or {}, prioritiser=prioritiser, now=now, why=why)
+    if change is None:
+        return False
+    for key, value in change.values.items():
+        setattr(order, key, value)
     order.updated_at = now
+    session.add(order)
+    if change.note is not None:
+        session.flush()
+        _log(session, order, actor, order.status, order.status, change.note, now)
+    return True
+
+
+def rescore_many(
+    session: Session,
+    orders: Sequence[tuple[WorkOrder, Pothole, dict[str, Any]]],
+    *,
+    prioritiser: Prioritiser,
+    now: datetime,
+    actor: str,
+    why: str,
+) -> int:
+    """`rescore` for (order, pothole, new context) triples with one bulk UPDATE; the number whose priority,
+    category or due time moved. Only the score columns are written, so a concurrent PATCH of the status is
+    never overwritten."""
+    rows: list[dict[str, Any]] = []
+    events: list[WorkOrderEvent] = []
+    for order, pothole, context in orders:
+        change = rescored(order, pothole, context, prioritiser=prioritiser, now=now, why=why)
+        if change is None:
+            continue
+        assert order.id is not None
+        rows.append({"id": order.id, **change.values, "updated_at": now})
+        if change.note is not None:
+            events.append(_event(order.id, actor, order.status, order.status, change.note, now))
+    if rows:
+        session.execute(update(WorkOrder), rows)  # executemany by primary key
+    session.add_all(events)
+    return len(events)
+
+
+def hand_over(
+    session: Session, order: WorkOrder, *, target_pothole_id: int, actor: str, now: datetime, why: str
+) -> WorkOrder:
+    """A folded record's order follows its sightings to the target pothole; the order that carries on.
+
+    With no active order on the target it becomes the target's order. Otherwise it is closed as `merged`
+    (it keeps its history, and points at the target pothole, whose record it was) with an event naming the
+    target's active order, whose history records the merge too.
+    """
+    assert order.id is not None
+    active = current_order(session, target_pothole_id, for_update=True)
+    if active is None or active.status in CLOSED_STATUSES:
+        order.pothole_id, order.updated_at = target_pothole_id, now
+        session.add(order)
+        session.flush()
+        _log(session, order, actor, order.status, order.status, f"moved: {why}", now)
+        return order
+    assert active.id is not None
+    from_status = order.status
+    order.pothole_id, order.status, order.in_queue, order.updated_at = target_pothole_id, S.MERGED, False, now
+    session.add(order)
+    session.flush()
+    _log(session, order, actor, from_status, S.MERGED, f"merged into work order {active.id}: {why}", now)
+    note = f"merged work order {order.id} (filed {order.created_at.isoformat()}): {why}"
+    _log(session, active, actor, active.status, active.status, note, now)
+    return active
 
 
 def transition(
@@ -187,23 +331,20 @@ def transition(
     assert pothole is not None
     if to_status == S.REPAIRED:
         order.repaired_at = now
-        pothole.status = PotholeStatus.REPAIRED
+        follow_order(session, pothole, now, status=PotholeStatus.REPAIRED)
     elif to_status == S.VERIFIED:
-        pothole.verified_at = now
+        follow_order(session, pothole, now, verified=True)
     elif to_status == S.REJECTED:
-        pothole.status = PotholeStatus.REJECTED
-        assert pothole.id is not None
-        mark_negative(session, pothole.id, True)
+        follow_order(session, pothole, now, status=PotholeStatus.REJECTED, negative=True)
     elif to_status == S.REOPENED:
-        if from_status == S.REJECTED:
-            assert pothole.id is not None
-            mark_negative(session, pothole.id, False)
-        pothole.status = PotholeStatus.CONFIRMED
+        negative = False if from_status == S.REJECTED else None
+        follow_order(session, pothole, now, status=PotholeStatus.CONFIRMED, negative=negative)
         order.repaired_at = None
+    else:
+        follow_order(session, pothole, now)
     order.status = to_status
     order.in_queue = to_status in QUEUE_STATUSES
-    order.updated_at = pothole.updated_at = now
-    session.add(pothole)
+    order.updated_at = now
     session.add(order)
     _log(session, order, actor, from_status, to_status, note, now, photo)
     return order

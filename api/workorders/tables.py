@@ -20,12 +20,14 @@ class WorkOrderStatus(StrEnum):
     VERIFIED = "verified"
     REJECTED = "rejected"
     REOPENED = "reopened"
+    MERGED = "merged"  # a duplicate folded into another order; its history stays, naming that order
 
 
-CLOSED_STATUSES = frozenset({WorkOrderStatus.VERIFIED, WorkOrderStatus.REJECTED})
+CLOSED_STATUSES = frozenset({WorkOrderStatus.VERIFIED, WorkOrderStatus.REJECTED, WorkOrderStatus.MERGED})
 QUEUE_STATUSES = frozenset(
     {WorkOrderStatus.OPEN, WorkOrderStatus.ASSIGNED, WorkOrderStatus.IN_PROGRESS, WorkOrderStatus.REOPENED}
 )
+ACTIVE_ORDER_WHERE = "status NOT IN ('verified', 'rejected', 'merged')"  # not in CLOSED_STATUSES
 
 
 class WorkOrder(SQLModel, table=True):
@@ -36,8 +38,8 @@ class WorkOrder(SQLModel, table=True):
             "uq_work_order_open_pothole",
             "pothole_id",
             unique=True,
-            sqlite_where=text("status NOT IN ('verified', 'rejected')"),
-            postgresql_where=text("status NOT IN ('verified', 'rejected')"),
+            sqlite_where=text(ACTIVE_ORDER_WHERE),
+            postgresql_where=text(ACTIVE_ORDER_WHERE),
         ),
         Index("ix_work_order_queue", "in_queue", "priority", "due_at"),
     )

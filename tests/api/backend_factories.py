@@ -15,8 +15,10 @@ from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
 from api.auth.service import create_key
-from api.geo import DEFAULT_CAMERA, LatLon, offset_latlon
+from api.geo import DEFAULT_CAMERA
 from api.geo.geolocate import ground_offset_m
+from api.services import services_of
+from common.geodesy import LatLon, offset_latlon
 
 ADMIN_KEY = "test-admin-key-0123456789"
 SITE = LatLon(37.2000, 126.8300)
@@ -88,8 +90,7 @@ def confirmed_pothole(client: TestClient, target: LatLon = SITE) -> tuple[int, i
 
 
 def make_key(client: TestClient, role: str, name: str) -> str:
-    app: Any = client.app
-    with Session(app.state.engine) as session:
+    with Session(services_of(client.app).engine) as session:
         return create_key(session, role=role, name=name)
 
 

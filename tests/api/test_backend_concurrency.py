@@ -15,8 +15,8 @@ import httpx
 import pytest
 from backend_factories import ADMIN_KEY, SITE, T0, make_item, truncate_pg
 
-from api.geo import offset_latlon
 from api.migrate import upgrade_head
+from common.geodesy import offset_latlon
 from sim.harness import ApiServer
 
 pytestmark = pytest.mark.slow

@@ -10,7 +10,7 @@ from typing import Any
 from backend_factories import SITE, T0, make_item, post_items
 from fastapi.testclient import TestClient
 
-from api.geo import offset_latlon
+from common.geodesy import offset_latlon
 
 SPOTS = [offset_latlon(SITE, 0.0, 30.0 * k, 90.0) for k in range(4)]  # along the road, 30 m apart, eastbound
 
@@ -77,10 +77,19 @@ def test_a_biased_pass_joins_the_known_potholes_and_folds_its_first_record(clien
     order = target["work_order"]
     assert order["status"] == "open" and order["id"] != source_order
     # the untouched order filed for the split record is merged into the pothole's order, on its record
-    assert client.get(f"/v1/work-orders/{source_order}").status_code == 404
     history = client.get(f"/v1/work-orders/{order['id']}/history").json()
     assert history[-1]["note"].startswith(f"merged work order {source_order}")
     assert history[-1]["actor"] == "system:pass/bus-17/c"
+    # ... and keeps its own history, closed as merged with an event naming the order it joined
+    merged = client.get(f"/v1/work-orders/{source_order}").json()
+    assert merged["status"] == "merged" and merged["pothole_id"] == target["id"]
+    merged_history = client.get(f"/v1/work-orders/{source_order}/history").json()
+    assert merged_history[0]["to_status"] == "open" and merged_history[0]["note"].startswith("filed")
+    last = merged_history[-1]
+    assert (last["from_status"], last["to_status"]) == ("open", "merged")
+    assert last["note"].startswith(f"merged into work order {order['id']}:")
+    assert last["actor"] == "system:pass/bus-17/c"
+    assert client.get(f"/v1/work-orders/{order['id']}").json()["status"] == "open"  # the current one
 
 
 def test_an_unbiased_new_pothole_is_not_folded(client: TestClient) -> None:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 import pytest
 from backend_factories import SITE, T0, gps_seeing, jpeg_bytes
 from fastapi.testclient import TestClient
+
+from api.services import services_of
 
 
 @dataclass(frozen=True)
@@ -63,7 +65,7 @@ def post_frame(
 @pytest.fixture
 def detector(client: TestClient) -> FakeDetector:
     fake = FakeDetector([(BOX_360, 0.9), ((10.0, 5.0, 40.0, 20.0), 0.5)])  # the second is above the horizon
-    client.app.state.detector = fake  # type: ignore[attr-defined]
+    client.app.state.services = replace(services_of(client.app), detector=fake)  # type: ignore[attr-defined]
     return fake
 
 
@@ -80,7 +82,7 @@ def test_frame_is_detected_stored_and_replayed(client: TestClient, detector: Fak
     assert detector.calls == 1
     pothole = client.get(f"/v1/potholes/{placed['pothole_id']}").json()
     assert pothole["status"] == "confirmed"  # 0.9 >= the high-confidence threshold
-    from api.geo import LatLon, distance_m
+    from common.geodesy import LatLon, distance_m
 
     assert distance_m(LatLon(pothole["lat"], pothole["lon"]), SITE) < 0.5
     photo = client.get(pothole["photos"][0])
@@ -107,7 +109,7 @@ def test_corrupt_jpeg_is_422_naming_the_field(client: TestClient, detector: Fake
 
 
 def test_too_large_is_413(client: TestClient, detector: FakeDetector) -> None:
-    limit = client.app.state.settings.max_upload_bytes  # type: ignore[attr-defined]
+    limit = services_of(client.app).settings.max_upload_bytes
     response = post_frame(client, b"\xff\xd8\xff" + bytes(limit))
     assert response.status_code == 413
 
@@ -149,3 +151,11 @@ def test_vehicle_key_frames_only_as_itself(client: TestClient, detector: FakeDet
         headers={"X-API-Key": key},
     )
     assert response.status_code == 403
+
+
+def test_detector_boxes_are_cut_to_the_frame_and_slivers_dropped() -> None:
+    """The same `common.contract.clip_box` as the agent: under a pixel left of a box is no detection."""
+    from api.ingest.frames import run_detector
+
+    fake = FakeDetector([((-10.0, 300.0, 50.0, 370.0), 0.8), ((639.5, 10.0, 700.0, 40.0), 0.7)])
+    assert run_detector(fake, np.zeros((360, 640, 3), np.uint8)) == [((0.0, 300.0, 50.0, 360.0), 0.8)]

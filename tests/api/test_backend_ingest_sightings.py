@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import timedelta
 
 import pytest
-from backend_factories import SITE, T0, in_future, jpeg_b64, make_batch, make_item, make_key, post_items
+from backend_factories import (
+    SITE,
+    T0,
+    in_future,
+    jpeg_b64,
+    jpeg_bytes,
+    make_batch,
+    make_item,
+    make_key,
+    post_items,
+)
 from fastapi.testclient import TestClient
 
-from api.geo import offset_latlon
+from common.geodesy import offset_latlon
 
 
 def test_created_then_retry_is_duplicate_with_same_ids_and_no_change(client: TestClient) -> None:
@@ -39,7 +50,7 @@ def test_sightings_within_gps_error_join_one_pothole_and_average(client: TestCli
     assert pothole["sightings"] == 4 and pothole["passes"] == 1
     assert pothole["status"] == "candidate" and pothole["work_order"] is None
     # the symmetric errors average out: the pothole sits on the site
-    from api.geo import LatLon, distance_m
+    from common.geodesy import LatLon, distance_m
 
     assert distance_m(LatLon(pothole["lat"], pothole["lon"]), SITE) < 0.5
 
@@ -88,7 +99,7 @@ def test_heading_is_derived_from_previous_fixes(client: TestClient) -> None:
     assert results[1]["status"] == "created", results
     detail = client.get(f"/v1/potholes/{results[1]['pothole_id']}").json()
     sighting = next(s for s in detail["sighting_list"] if s["client_id"] == approach["client_id"])
-    from api.geo import LatLon, distance_m
+    from common.geodesy import LatLon, distance_m
 
     assert distance_m(LatLon(sighting["lat"], sighting["lon"]), target) < 1.0
 
@@ -120,6 +131,7 @@ def test_box_above_horizon_is_rejected_per_item(client: TestClient) -> None:
         ({"captured_at": in_future(60)}, "captured_at"),
         ({"crop_jpeg_b64": "not base64!"}, "crop_jpeg_b64"),
         ({"crop_jpeg_b64": "aGVsbG8gd29ybGQ="}, "crop_jpeg_b64"),
+        ({"crop_jpeg_b64": base64.b64encode(jpeg_bytes()[:-200]).decode()}, "crop_jpeg_b64"),
     ],
     ids=[
         "lat",
@@ -132,6 +144,7 @@ def test_box_above_horizon_is_rejected_per_item(client: TestClient) -> None:
         "future",
         "crop-b64",
         "crop-not-jpeg",
+        "crop-truncated",  # the same JPEG rule as frames and repair photos (common.images)
     ],
 )
 def test_bad_item_is_422_naming_the_field_and_nothing_is_applied(
@@ -210,8 +223,9 @@ def test_batch_above_its_byte_cap_is_413(client: TestClient) -> None:
     from backend_factories import ADMIN_KEY
 
     from api.main import create_app
+    from api.services import services_of
 
-    settings = client.app.state.settings.model_copy(update={"max_batch_bytes": 2000})  # type: ignore[attr-defined]
+    settings = services_of(client.app).settings.model_copy(update={"max_batch_bytes": 2000})
     with TestClient(create_app(settings)) as small:
         body = make_batch(*[make_item() for _ in range(10)])
         response = small.post("/v1/sightings", json=body, headers={"X-API-Key": ADMIN_KEY})

@@ -1,19 +1,16 @@
-"""Pure parts: de-duplication matching and merging, the default prioritiser, the route planner."""
+"""Pure parts: de-duplication matching and merging, the route planner."""
 
 from __future__ import annotations
 
 import itertools
 import math
 import random
-from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from api.crews.route import plan_route, route_length_m
-from api.geo import LatLon, offset_latlon
-from api.geo.distance import to_local_m
 from api.potholes.dedup import (
     Estimate,
     Fold,
@@ -28,7 +25,7 @@ from api.potholes.dedup import (
     pass_observation,
     plan_folds,
 )
-from api.workorders.priority import PotholeFacts, default_prioritiser, normalise
+from common.geodesy import LatLon, offset_latlon, to_local_m
 
 ORIGIN = LatLon(37.2, 126.83)
 
@@ -187,39 +184,6 @@ def test_bias_corrected_gate_joins_a_pass_with_a_large_shared_bias() -> None:
 @pytest.mark.parametrize(("passes", "conf", "expected"), [(1, 0.5, False), (2, 0.5, True), (1, 0.9, True)])
 def test_confirmation(passes: int, conf: float, expected: bool) -> None:
     assert is_confirmed(passes, conf, confirm_passes=2, confirm_confidence=0.85) is expected
-
-
-def _facts(**overrides: object) -> PotholeFacts:
-    t = datetime(2026, 11, 1, tzinfo=UTC)
-    fields = {
-        "id": 1,
-        "lat": 37.2,
-        "lon": 126.8,
-        "width_m": 0.3,
-        "length_m": 0.3,
-        "max_confidence": 0.8,
-        "sightings": 2,
-        "passes": 2,
-        "first_seen": t,
-        "last_seen": t,
-    }
-    return PotholeFacts(**(fields | overrides))  # type: ignore[arg-type]
-
-
-def test_default_priority_grows_with_size_and_due_follows_category() -> None:
-    now = datetime(2026, 11, 2, tzinfo=UTC)
-    small = normalise(default_prioritiser(_facts(width_m=0.1, length_m=0.1, max_confidence=0.5), {}, now))
-    big = normalise(default_prioritiser(_facts(width_m=0.9, max_confidence=0.95), {}, now))
-    assert big.priority < small.priority
-    assert big.due_at - now == timedelta(hours=24) and small.due_at - now == timedelta(days=28)
-    assert all({"points", "reason"} <= set(t) for t in big.score_terms)
-
-
-def test_normalise_accepts_tuples_and_rejects_bad_priority() -> None:
-    now = datetime(2026, 11, 2, tzinfo=UTC)
-    assert normalise((2, "cat2", now, 40, [(20, "x")])).score_terms == [{"points": 20.0, "reason": "x"}]
-    with pytest.raises(ValueError, match="priority"):
-        normalise((9, "cat2", now, 40, []))
 
 
 def test_route_is_optimal_on_small_random_instances() -> None:

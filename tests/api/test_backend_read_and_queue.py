@@ -7,7 +7,7 @@ from datetime import timedelta
 from backend_factories import SITE, T0, make_item, make_key, post_items
 from fastapi.testclient import TestClient
 
-from api.geo import LatLon, offset_latlon
+from common.geodesy import LatLon, offset_latlon
 
 
 def _spread(client: TestClient, n: int, *, confidence: float = 0.95, step_m: float = 100.0) -> list[int]:

@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from api.config import Settings
 from api.main import create_app
+from api.services import services_of
 
 pytestmark = pytest.mark.needs_shared
 
@@ -24,8 +25,9 @@ def test_real_frame_through_the_real_model(tmp_path: Path, shared_dir: Path) -> 
     )
     frame = (shared_dir / "dashcam" / "comma2k19_ex1_preview_frame0.png").read_bytes()
     with TestClient(create_app(settings)) as client:
-        if client.app.state.detector is None:  # type: ignore[attr-defined]
-            pytest.skip(f"no model: {client.app.state.model_error}")  # type: ignore[attr-defined]
+        services = services_of(client.app)
+        if services.detector is None:
+            pytest.skip(f"no model: {services.model_error}")
         assert client.get("/readyz").status_code == 200
         frames_timed_before = _detector_count(client.get("/metrics").text)
         meta = (

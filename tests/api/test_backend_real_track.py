@@ -12,8 +12,10 @@ import pytest
 from backend_factories import BOX, post_items
 from fastapi.testclient import TestClient
 
-from api.geo import DEFAULT_CAMERA, LatLon, TimedFix, distance_m, heading_from_fixes
+from api.geo import DEFAULT_CAMERA
 from api.geo.geolocate import ground_offset_m
+from common.geodesy import LatLon, distance_m
+from common.gps import GpsFix, heading_from_track
 
 pytestmark = pytest.mark.needs_shared
 
@@ -32,6 +34,10 @@ def _fixes(shared_dir: Path) -> list[dict]:
     ]
 
 
+def _fix(row: dict) -> GpsFix:
+    return GpsFix(row["t"].timestamp(), row["pos"].lat, row["pos"].lon, accuracy_m=2.0)
+
+
 def _angle_diff(a: float, b: float) -> float:
     return abs((a - b + 180) % 360 - 180)
 
@@ -42,10 +48,10 @@ def test_heading_from_real_fixes_matches_the_receivers_course(shared_dir: Path) 
     for i, fix in enumerate(fixes):
         if fix["speed_mps"] < 3 or i < 20:
             continue
-        previous = [TimedFix(f["t"], f["pos"], 2.0) for f in fixes[max(0, i - 50) : i]]
-        derived = heading_from_fixes(TimedFix(fix["t"], fix["pos"], 2.0), previous, min_distance_m=8.0)
+        previous = [_fix(f) for f in fixes[max(0, i - 50) : i]]
+        derived = heading_from_track(_fix(fix), previous, min_baseline_m=8.0)
         if derived is not None:
-            errors.append(_angle_diff(derived[0], fix["bearing_deg"]))
+            errors.append(_angle_diff(derived.deg, fix["bearing_deg"]))
     assert len(errors) > 300
     # the derived heading is the chord over the last ~8 m, the receiver's is instantaneous: close on a street
     assert statistics.median(errors) < 5.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from sqlmodel import SQLModel
 from api.config import Settings
 from api.main import create_app
 from api.migrate import upgrade_head
+from api.services import services_of
 
 
 def test_health_and_readiness_report_model(client: TestClient) -> None:
@@ -20,7 +22,9 @@ def test_health_and_readiness_report_model(client: TestClient) -> None:
     ready = client.get("/readyz")
     assert ready.status_code == 503  # no model loaded in tests
     assert ready.json()["database"] == "ok" and ready.json()["model"].startswith("not loaded")
-    client.app.state.settings = client.app.state.settings.model_copy(update={"require_model": False})  # type: ignore[attr-defined]
+    services = services_of(client.app)
+    relaxed = services.settings.model_copy(update={"require_model": False})
+    client.app.state.services = replace(services, settings=relaxed)  # type: ignore[attr-defined]
     assert client.get("/readyz").status_code == 200
 
 
@@ -137,18 +141,20 @@ def test_serve_rejects_a_bad_port(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert result.exit_code == 2 and "--port" in result.output
 
 
-def test_a_failure_inside_an_item_leaves_nothing_behind(client: TestClient) -> None:
+def test_a_failure_inside_an_item_leaves_nothing_behind(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A hook that raises mid-transaction (after the pothole and sighting rows were written): rolled back."""
     from backend_factories import SITE
 
-    from api.geo import offset_latlon
-    from api.workorders.priority import default_prioritiser
+    from common.geodesy import offset_latlon
 
     def broken(*args: object) -> object:
         raise RuntimeError("policy exploded")
 
     first = post_items(client, make_item())[0]  # applied in its own transaction before the failure
-    client.app.state.prioritiser = broken  # type: ignore[attr-defined]
+    runtime = services_of(client.app).layers
+    monkeypatch.setattr(runtime, "score", broken)
     with pytest.raises(RuntimeError, match="policy exploded"):
         client.post(
             "/v1/sightings",
@@ -160,7 +166,7 @@ def test_a_failure_inside_an_item_leaves_nothing_behind(client: TestClient) -> N
     body = client.get("/v1/potholes").json()
     assert [f["id"] for f in body["features"]] == [first["pothole_id"]]
     assert body["features"][0]["properties"]["sightings"] == 1
-    client.app.state.prioritiser = default_prioritiser  # type: ignore[attr-defined]
+    monkeypatch.undo()
     assert post_items(client, make_item(offset_latlon(SITE, 80.0, 0.0, 0.0)))[0]["status"] == "created"
 
 

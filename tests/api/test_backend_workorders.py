@@ -8,7 +8,7 @@ import pytest
 from backend_factories import SITE, T0, confirmed_pothole, make_item, make_key, post_items
 from fastapi.testclient import TestClient
 
-from api.geo import offset_latlon
+from common.geodesy import offset_latlon
 
 
 def patch(client: TestClient, order_id: int, key: str | None = None, **body: object) -> object:

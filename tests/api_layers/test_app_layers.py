@@ -9,6 +9,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from api.services import services_of
 
 from .conftest import ADMIN, ingest, make_settings
 
@@ -69,7 +70,7 @@ def test_only_admins_upload(client: Any) -> None:
 
     from api.auth.service import create_key
 
-    with Session(client.app.state.engine) as session:
+    with Session(services_of(client.app).engine) as session:
         crew_key = create_key(session, role="crew", name="crew-3")
     answer = client.put("/v1/layers/x", headers={"X-API-Key": crew_key}, content=b"{}")
     assert answer.status_code == 403
@@ -119,7 +120,8 @@ def test_a_change_on_one_worker_reaches_another_without_restart(
         listed = {x["name"]: x for x in two.get("/v1/layers", headers=ADMIN).json()}
         assert listed["roads_synthetic"]["kind"] == "line"
         grid = dongtan1_grid["features"]
-        assert two.app.state.enricher(*reversed(grid[0]["geometry"]["coordinates"][0]))["road"] is not None
+        enricher = services_of(two.app).layers.enricher
+        assert enricher(*reversed(grid[0]["geometry"]["coordinates"][0]))["road"] is not None
 
 
 def test_demo_can_start_with_a_synthetic_grid(db_path: Path, monkeypatch: Any) -> None:

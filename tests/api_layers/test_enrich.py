@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 
-from api.layers.enrich import EnrichmentConfig, enrich
+from api.layers.enrich import enrich
 from api.layers.geojson import parse_layer
 from api.layers.registry import LayerSet, build_layer
+from api.policy.model import EnrichmentConfig
 
 from .conftest import DISTRICTS
 

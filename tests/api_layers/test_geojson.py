@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from api.layers.errors import LayerTooLargeError, LayerValidationError
+from api.errors import LayerTooLargeError, LayerValidationError
 from api.layers.geojson import LayerKind, parse_layer
 
 

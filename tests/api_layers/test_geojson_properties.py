@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from api.layers.errors import LayerValidationError
+from api.errors import LayerValidationError
 from api.layers.geojson import parse_layer
 from api.layers.registry import build_layer, layer_geojson
 

@@ -54,6 +54,8 @@ def test_a_report_near_a_pothole_joins_it_and_far_away_starts_a_candidate(client
     assert joined.status_code == 201, joined.text
     assert joined.json()[0]["service_request_id"] == str(pothole["id"])
     assert "Joined an existing report" in joined.json()[0]["service_notice"]
+    detail = client.get(f"/v1/potholes/{pothole['id']}", headers=ADMIN).json()
+    assert detail["citizen_reports"] == 1 and "citizen_reports" not in detail["context"]  # a column
 
     alone = report(client, 37.2300, 127.0500, description="hole near the school")
     new_id = alone.json()[0]["service_request_id"]
@@ -104,3 +106,14 @@ def test_bad_reports_get_open311_errors(client: Any) -> None:
     )
     assert no_place.status_code == 400 and "lat/long" in no_place.json()[0]["description"]
     assert client.get("/open311/v2/requests/424242.json").status_code == 404
+
+
+def test_the_policy_scores_citizen_reports_from_the_pothole_column(client: Any) -> None:
+    pothole = ingest(client, 37.2000, 127.0700)
+    before = pothole["work_order"]
+    assert not any("citizen" in t["reason"] for t in before["score_terms"])
+    assert report(client, pothole["lat"] + 0.00005, pothole["lon"]).status_code == 201
+    after = client.get(f"/v1/potholes/{pothole['id']}", headers=ADMIN).json()["work_order"]
+    assert after["id"] == before["id"]
+    assert {"points": 10, "reason": "reported by 1 citizen(s)"} in after["score_terms"]
+    assert after["score"] == before["score"] + 10

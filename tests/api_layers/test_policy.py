@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import yaml
 
-from api.layers.errors import PolicyError
-from api.policy.model import Due, load_policy, parse_policy
-from api.policy.score import PotholeFacts, add_due, prioritise
+from api.errors import PolicyError
+from api.policy.model import DEFAULT_POLICY_PATH, Due, load_policy, parse_policy
+from api.policy.score import PotholeFacts, add_due, facts_of, prioritise
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # a Wednesday
 
@@ -112,3 +114,40 @@ def test_changed_policy_changes_the_score() -> None:
 def test_bad_policy_names_the_key(text: str, message: str) -> None:
     with pytest.raises(PolicyError, match=message.replace(".", r"\.").replace("[", r"\[")):
         parse_policy(text)
+
+
+def test_without_layers_the_default_policy_ranks_by_the_potholes_own_facts() -> None:
+    """The service always scores with the policy; where no layers are loaded the context is empty."""
+    small = prioritise(PotholeFacts(width_m=0.1, length_m=0.1, max_confidence=0.5), {}, load_policy(), NOW)
+    big = prioritise(PotholeFacts(width_m=0.9, max_confidence=0.95), {}, load_policy(), NOW)
+    assert big.priority < small.priority
+    assert big.due_at - NOW == timedelta(days=28) and small.due_at - NOW == timedelta(days=56)
+    assert all({"points", "reason"} <= set(t) for t in big.score_terms)
+
+
+def test_a_policy_cannot_give_a_priority_outside_1_to_5() -> None:
+    document = yaml.safe_load(DEFAULT_POLICY_PATH.read_text(encoding="utf-8"))
+    document["categories"][0]["priority"] = 9
+    with pytest.raises(PolicyError, match="priority"):
+        parse_policy(document)
+
+
+def test_facts_of_a_stored_pothole_treat_zero_size_as_unknown_and_count_citizen_reports() -> None:
+    row = SimpleNamespace(
+        width_m=0.0,
+        length_m=0.0,
+        first_seen=NOW.replace(tzinfo=None),  # SQLite hands naive UTC back
+        sighting_count=0,
+        pass_count=3,
+        max_confidence=0.0,
+        citizen_report_count=2,
+    )
+    assert facts_of(row) == PotholeFacts(
+        width_m=None,
+        length_m=None,
+        first_seen=NOW,
+        sightings=1,
+        passes=3,
+        citizen_reports=2,
+        max_confidence=0.0,
+    )

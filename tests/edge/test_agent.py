@@ -9,16 +9,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from edge_factories import T0, approaching, make_frame, straight_fixes
 
-from detector.edge.agent import Agent, AgentConfig, Mode
-from detector.edge.outbox import Outbox
-from detector.edge.privacy import UploadPolicy
-from detector.edge.replay import ReplayDetection
-from detector.edge.sources import FrameSample
-from detector.edge.timesync import Timeline
-
-from .conftest import T0, make_frame, straight_fixes
-from .test_tracker import approaching
+from edge.agent import Agent, AgentConfig, Mode
+from edge.outbox import Outbox
+from edge.privacy import UploadPolicy
+from edge.replay import ReplayDetection
+from edge.sources import FrameSample
+from edge.timesync import Timeline
 
 
 class FakeDetector:
@@ -38,7 +36,7 @@ def run_agent(
     outbox = Outbox(tmp_path / "q.db")
     timeline = Timeline(fixes if fixes is not None else straight_fixes(60))
     agent = Agent(
-        AgentConfig(vehicle_id="bus-1", model_id="m-1", **config),  # type: ignore[arg-type]
+        AgentConfig(**({"vehicle_id": "bus-1", "model_id": "m-1"} | config)),  # type: ignore[arg-type]
         timeline=timeline,
         outbox=outbox,
         detect=FakeDetector(),
@@ -150,3 +148,10 @@ def test_frames_wait_for_a_lagging_live_receiver(tmp_path: Path) -> None:
         agent.process(make_frame(30))
         agent.finish()
         assert outbox.pending()["frame"] == 1 and agent.stats.frames_without_fix == 2
+
+
+def test_a_body_the_api_would_refuse_is_counted_not_queued(tmp_path: Path) -> None:
+    """A space is not allowed in a vehicle id (common.contract.VehicleId): the pass report is not queued."""
+    agent, items = run_agent(tmp_path, vehicle_id="bus 1")
+    assert [i["kind"] for i in items] == ["sighting"]
+    assert agent.stats.bodies_invalid == 1 and agent.stats.passes_queued == 0

@@ -31,7 +31,7 @@ def test_bad_options_exit_2_with_one_line(
 
 
 def test_status_reports_pending_and_counters(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from detector.edge.outbox import Outbox
+    from edge.outbox import Outbox
 
     with Outbox(tmp_path / "q.db") as outbox:
         outbox.put("sighting", "bus-1", {})

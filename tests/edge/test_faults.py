@@ -21,8 +21,8 @@ import pytest
 
 pytest.importorskip("api.main", reason="the API package is not importable here")
 
-from api.geo.distance import LatLon  # noqa: E402
-from detector.edge.outbox import Outbox  # noqa: E402
+from common.geodesy import LatLon  # noqa: E402
+from edge.outbox import Outbox  # noqa: E402
 from sim.harness import PROJECT_ROOT, ApiServer, edge_run_args, free_port, run_edge_agent  # noqa: E402
 from sim.noise import GpsErrorModel  # noqa: E402
 from sim.patrol import PatrolConfig, simulate_patrol  # noqa: E402

@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from edge_factories import T0
 
-from detector.edge.errors import GpsSourceError
-from detector.edge.gps import parse_time_utc_s, read_csv, read_gps, read_gpx, read_nmea_lines
+from edge.errors import GpsSourceError
+from edge.gps import parse_time_utc_s, read_csv, read_gps, read_gpx, read_nmea_lines
 from sim.nmea import nmea_sentences
-
-from .conftest import T0
 
 
 def test_comma2k19_csv_and_gpx_agree(shared_dir: Path) -> None:
@@ -79,8 +78,8 @@ def test_serial_port_feeds_the_timeline_live() -> None:
     import os
     import time
 
-    from detector.edge.gps_live import SerialGps, parse_serial_spec
-    from detector.edge.timesync import Timeline
+    from edge.gps_live import SerialGps, parse_serial_spec
+    from edge.timesync import Timeline
 
     master, slave = os.openpty()
     port, baud = parse_serial_spec(f"serial:{os.ttyname(slave)}@4800") or ("", 0)
@@ -116,6 +115,6 @@ def test_serial_port_feeds_the_timeline_live() -> None:
     ids=["serial", "dev", "file"],
 )
 def test_serial_specs(spec: str, expected: tuple[str, int] | None) -> None:
-    from detector.edge.gps_live import parse_serial_spec
+    from edge.gps_live import parse_serial_spec
 
     assert parse_serial_spec(spec) == expected

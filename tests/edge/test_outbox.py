@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from detector.edge.outbox import Outbox, backoff_delay_s
+from edge.outbox import Outbox, backoff_delay_s
 
 
 class FakeClock:
@@ -42,7 +42,7 @@ def test_putting_the_same_client_id_twice_keeps_one_item(tmp_path: Path) -> None
 WRITER = """
 import os, signal, sys
 from pathlib import Path
-from detector.edge.outbox import Outbox
+from edge.outbox import Outbox
 outbox = Outbox(Path(sys.argv[1]))
 for i in range(int(sys.argv[2])):
     outbox.put("sighting", "bus-1", {"n": i}, b"x" * 1000)

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from detector.edge.privacy import blurred_frame_jpeg, crop_box, crop_jpeg
+from edge.privacy import blurred_frame_jpeg, crop_box, crop_jpeg
 
 
 def decode(data: bytes) -> np.ndarray:

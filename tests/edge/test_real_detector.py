@@ -7,14 +7,13 @@ from pathlib import Path
 
 import cv2
 import pytest
+from edge_factories import T0, straight_fixes
 
-from detector.edge.agent import Agent, AgentConfig
-from detector.edge.outbox import Outbox
-from detector.edge.runner import RunOptions, load_detector
-from detector.edge.sources import FrameSample
-from detector.edge.timesync import Timeline
-
-from .conftest import T0, straight_fixes
+from edge.agent import Agent, AgentConfig
+from edge.outbox import Outbox
+from edge.runner import RunOptions, load_detector
+from edge.sources import FrameSample
+from edge.timesync import Timeline
 
 DETECTOR_TESTS = Path(__file__).resolve().parents[1] / "detector"
 

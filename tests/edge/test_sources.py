@@ -7,11 +7,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from edge_factories import T0
 
-from detector.edge.errors import FrameSourceError
-from detector.edge.sources import open_source
-
-from .conftest import T0
+from edge.errors import FrameSourceError
+from edge.sources import open_source
 
 
 def write_images(folder: Path, n: int) -> None:

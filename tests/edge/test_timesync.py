@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from edge_factories import T0, make_fix, straight_fixes
 
-from detector.edge.timesync import Timeline
-
-from .conftest import T0, make_fix, straight_fixes
+from edge.timesync import Timeline
 
 
 def test_linear_interpolation_between_fixes() -> None:
@@ -58,6 +57,22 @@ def test_heading_is_derived_over_a_baseline_when_the_log_has_none() -> None:
 def test_no_heading_when_standing_still() -> None:
     still = [make_fix(t_utc_s=T0 + i / 10, heading_deg=None, speed_mps=0.0) for i in range(40)]
     assert Timeline(still).match(T0 + 1.0).fix.heading_deg is None  # type: ignore[union-attr]
+
+
+def test_a_slow_receivers_course_gives_way_to_the_track_as_in_the_api() -> None:
+    """At 1.5 m/s (under common.gps.SLOW_HEADING_MPS) the receiver's 90 degrees is noise: the fixes go
+    north."""
+    crawling = [
+        make_fix(t_utc_s=T0 + i, lat=37.2 + i * 1.5 / 110_960.0, heading_deg=90.0, speed_mps=1.5)
+        for i in range(20)
+    ]
+    fix = Timeline(crawling).match(T0 + 10.5).fix
+    assert fix is not None and fix.heading_deg == pytest.approx(0.0, abs=0.5)
+
+
+def test_a_stopped_vehicle_keeps_its_reported_heading() -> None:
+    parked = [make_fix(t_utc_s=T0 + i / 10, heading_deg=87.0, speed_mps=0.0) for i in range(40)]
+    assert Timeline(parked).match(T0 + 1.0).fix.heading_deg == pytest.approx(87.0)  # type: ignore[union-attr]
 
 
 def test_out_of_order_fixes_are_dropped_when_appended_live() -> None:

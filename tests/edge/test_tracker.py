@@ -3,16 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from edge_factories import approaching
 
-from detector.edge.replay import ReplayDetection
-from detector.edge.tracker import Tracker, iou
-
-
-def approaching(frame: int, *, x_px: float = 600.0, start_y_px: float = 380.0) -> ReplayDetection:
-    """A pothole box that moves down faster and grows as it nears (no overlap between frames)."""
-    y = start_y_px + 4.0 * frame + 1.5 * frame**2
-    size = 10.0 + 3.0 * frame
-    return ReplayDetection((x_px - size, y, x_px + size, y + size / 3), 0.5 + 0.03 * frame)
+from edge.replay import ReplayDetection
+from edge.tracker import Tracker, iou
 
 
 def run(tracker: Tracker, per_frame: list[list[ReplayDetection]]) -> list[int]:

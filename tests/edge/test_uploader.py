@@ -7,11 +7,10 @@ import json
 from pathlib import Path
 
 import httpx
+from edge_factories import ScriptedApi
 
-from detector.edge.outbox import Outbox
-from detector.edge.uploader import Uploader
-
-from .conftest import ScriptedApi
+from edge.outbox import Outbox
+from edge.uploader import Uploader
 
 
 def queue(outbox: Outbox, n: int, vehicle: str = "bus-1") -> list[str]:

@@ -9,6 +9,7 @@ export const NEXT = {
   repaired: ["verified", "reopened"],
   verified: [],
   rejected: [],
+  merged: [],
 };
 
 /** Shortest chain of statuses from `from` to `to` (excluding `from`), or null when unreachable. */
