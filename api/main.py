@@ -48,7 +48,7 @@ from api.workorders.rescore import rescore_all
 from api.workorders.routes import router as workorders_router
 
 if TYPE_CHECKING:
-    from detector import OnnxDetector
+    from detector import Detector
 
 log = logging.getLogger("api")
 
@@ -75,14 +75,15 @@ ROUTERS: tuple[APIRouter, ...] = (
 )
 
 
-def load_detector(settings: Settings) -> tuple[OnnxDetector | None, str | None]:
-    """The ONNX detector, or None with the reason: the service runs (sightings, queue) without a model."""
+def load_detector(settings: Settings) -> tuple[Detector | None, str | None]:
+    """The detector in service (one model or a pair), or None with the reason: the service runs
+    (sightings, queue) without a model."""
     if not settings.load_model:
         return None, "disabled (POTHOLE_LOAD_MODEL=false)"
     try:
-        from detector import OnnxDetector  # imported here: onnxruntime loads only when a model is wanted
+        from detector import load_detector as load  # here: onnxruntime loads only when a model is wanted
 
-        return OnnxDetector.load(settings.weights, threads=settings.detector_threads), None
+        return load(settings.weights, threads=settings.detector_threads), None
     except Exception as exc:  # any failure to load is reported by /readyz, not a crash at start-up
         return None, f"{exc.__class__.__name__}: {exc}"[:300]
 

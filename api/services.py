@@ -19,7 +19,7 @@ from api.config import Settings
 
 if TYPE_CHECKING:
     from api.layers.runtime import LayersRuntime
-    from detector import OnnxDetector
+    from detector import Detector
 
 __all__ = ["Services", "ServicesDep", "get_services", "services_of"]
 
@@ -35,7 +35,7 @@ class Services:
     settings: Settings
     engine: Engine
     layers: LayersRuntime
-    detector: OnnxDetector | None
+    detector: Detector | None
     model_error: str | None
     ingest_slots: threading.BoundedSemaphore
 

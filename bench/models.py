@@ -1,6 +1,9 @@
 """Accuracy against cost for candidate detectors: time per frame and peak memory on this CPU.
 
-Run: .venv/bin/python bench/models.py LABEL=path/to/model.onnx [LABEL=...] [--repeats 12] [--threads 2]
+Run: .venv/bin/python bench/models.py LABEL=model.onnx [LABEL=tiles.onnx+whole.onnx ...] [--repeats 12]
+
+A `tiles.onnx+whole.onnx` pair runs as `detector.pair.PairedDetector` (the tile model's tiles plus the
+whole-frame model's pass, merged), INT8 when both `-int8.onnx` siblings exist.
 
 For every model (and its `-int8.onnx` sibling when present) a fresh child process loads the detector
 through `detector.OnnxDetector.load(path, threads=N)` and runs the service's pipeline (the model's own
@@ -35,17 +38,30 @@ def rss_mb() -> float:
         return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def child(model: Path, threads: int, repeats: int) -> dict[str, float]:
+def load(spec: str, threads: int):
+    """One model, or a `tiles+whole` pair, as the service would load it."""
+    from detector import OnnxDetector
+    from detector.pair import PairedDetector
+
+    tiles, _, whole = spec.partition("+")
+    detector = OnnxDetector.load(tiles, threads=threads)
+    return PairedDetector(detector, OnnxDetector.load(whole, threads=threads)) if whole else detector
+
+
+def int8_of(spec: str) -> str:
+    parts = [Path(p) for p in spec.split("+")]
+    return "+".join(str(p.with_name(f"{p.stem}-int8.onnx")) for p in parts)
+
+
+def child(model: str, threads: int, repeats: int) -> dict[str, float]:
     """Runs in the child process: load, warm up, time both frames, report memory."""
     import cv2
-
-    from detector import OnnxDetector
 
     frame_path = sorted(SURVEY_FRAME.glob("*.jpg"))[0]
     survey = cv2.imread(str(frame_path), cv2.IMREAD_COLOR)
     dashcam = cv2.resize(survey, DASHCAM_WH, interpolation=cv2.INTER_LINEAR)
     before = rss_mb()
-    detector = OnnxDetector.load(model, threads=threads)
+    detector = load(model, threads)
     loaded = rss_mb()
     result: dict[str, float] = {"load_mb": round(loaded - before, 1)}
     for name, image in (("survey_1024x640_ms", survey), ("dashcam_1920x1080_ms", dashcam)):
@@ -62,8 +78,8 @@ def child(model: Path, threads: int, repeats: int) -> dict[str, float]:
     return result
 
 
-def measure(model: Path, threads: int, repeats: int) -> dict[str, float]:
-    command = [sys.executable, __file__, "--child", str(model), "--threads", str(threads),
+def measure(model: str, threads: int, repeats: int) -> dict[str, float]:
+    command = [sys.executable, __file__, "--child", model, "--threads", str(threads),
                "--repeats", str(repeats)]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -76,7 +92,7 @@ def main() -> None:
     parser.add_argument("models", nargs="*", help="LABEL=path.onnx (its -int8.onnx sibling is also run)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=12)
-    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child(args.child, args.threads, args.repeats)))
@@ -86,14 +102,12 @@ def main() -> None:
         args.models = [f"in-service={ROOT / 'weights' / current['onnx']}"]
     results: dict[str, dict[str, float]] = {}
     for spec in args.models:
-        label, _, path_text = spec.partition("=")
-        fp32 = Path(path_text)
-        if not fp32.is_file():
+        label, _, fp32 = spec.partition("=")
+        if not all(Path(p).is_file() for p in fp32.split("+")):
             raise SystemExit(f"bench/models.py: {spec}: no such file")
-        variants = {"FP32": fp32, "INT8": fp32.with_name(f"{fp32.stem}-int8.onnx")}
-        for variant, path in variants.items():
-            if path.is_file():
-                results[f"{label} {variant}"] = measure(path, args.threads, args.repeats)
+        for variant, model in {"FP32": fp32, "INT8": int8_of(fp32)}.items():
+            if all(Path(p).is_file() for p in model.split("+")):
+                results[f"{label} {variant}"] = measure(model, args.threads, args.repeats)
                 print(f"{label:28s} {variant}  " + "  ".join(
                     f"{k} {v}" for k, v in results[f'{label} {variant}'].items()), flush=True)
     print(json.dumps({"threads": args.threads, "repeats": args.repeats, "models": results}))

@@ -9,12 +9,15 @@ from detector.errors import (
     WeightsNotFoundError,
 )
 from detector.frames import Frame, SkippedSource, iter_frames
+from detector.loading import Detector, load_detector
 from detector.onnx_runtime import OnnxDetector
+from detector.pair import PairedDetector
 from detector.types import Detection, InferenceSettings, ModelInfo
-from detector.weights import current_weights_path
+from detector.weights import current_model, current_weights_path
 
 __all__ = [
     "Detection",
+    "Detector",
     "DetectorError",
     "Frame",
     "FrameDecodeError",
@@ -22,10 +25,13 @@ __all__ = [
     "ModelInfo",
     "ModelLoadError",
     "OnnxDetector",
+    "PairedDetector",
     "SkippedSource",
     "SourceNotFoundError",
     "WeightsNotFoundError",
+    "current_model",
     "current_weights_path",
     "draw_detections",
     "iter_frames",
+    "load_detector",
 ]

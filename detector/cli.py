@@ -104,14 +104,15 @@ def detect(
 
     import onnxruntime
 
-    from detector.onnx_runtime import OnnxDetector, resolve_providers
+    from detector.loading import load_detector
+    from detector.onnx_runtime import resolve_providers
 
     try:
         chosen = resolve_providers(providers, onnxruntime.get_available_providers())
     except ModelLoadError as exc:
         _fail(f"--providers: {exc}")
     try:
-        detector = OnnxDetector.load(weights, threads=threads, providers=chosen)
+        detector = load_detector(weights, threads=threads, providers=chosen)
     except ModelLoadError as exc:
         _fail(f"--weights: {exc}" if weights is not None else str(exc))
     try:

@@ -16,7 +16,7 @@ import numpy as np
 from detector.onnx_runtime import OnnxDetector, detections_of
 from detector.postprocess import Decoded
 from detector.tiling import Window, merge_windows, roi_window_px
-from detector.types import Detection, InferenceSettings
+from detector.types import Detection, InferenceSettings, ModelInfo
 
 __all__ = ["PairedDetector"]
 
@@ -25,20 +25,30 @@ class PairedDetector:
     """Frame -> detections of `tiles` (its tiles, no full pass of its own) and `whole` (one pass), merged."""
 
     def __init__(
-        self, tiles: OnnxDetector, whole: OnnxDetector, settings: InferenceSettings | None = None
+        self,
+        tiles: OnnxDetector,
+        whole: OnnxDetector,
+        settings: InferenceSettings | None = None,
+        model_id: str | None = None,
     ) -> None:
         if tiles.settings.tile_px is None:
             raise ValueError(f"{tiles.path}: the tile model has no tile_px in its settings")
         self.tiles = tiles
         self.whole = whole
         self._settings = settings or tiles.settings
+        self._model_id = model_id or f"{tiles.info.model_id}+{whole.info.model_id}"
 
     @property
     def settings(self) -> InferenceSettings:
         return self._settings
 
+    @property
+    def info(self) -> ModelInfo:
+        """The tile model's facts under the pair's id and settings (what /readyz and outputs report)."""
+        return replace(self.tiles.info, model_id=self._model_id, settings=self._settings)
+
     def with_settings(self, settings: InferenceSettings) -> PairedDetector:
-        return PairedDetector(self.tiles, self.whole, settings)
+        return PairedDetector(self.tiles, self.whole, settings, self._model_id)
 
     def window_detections(
         self, image_bgr: np.ndarray, *, settings: InferenceSettings | None = None

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from detector.errors import WeightsNotFoundError
 
-__all__ = ["WEIGHTS_ENV", "current_weights_path", "weights_dirs"]
+__all__ = ["WEIGHTS_ENV", "CurrentModel", "current_model", "current_weights_path", "weights_dirs"]
 
 WEIGHTS_ENV = "POTHOLE_WEIGHTS"
 
@@ -22,6 +23,32 @@ def weights_dirs() -> tuple[Path, ...]:
         if folder not in unique:
             unique.append(folder)
     return tuple(unique)
+
+
+@dataclass(frozen=True, slots=True)
+class CurrentModel:
+    """What is in service: one ONNX file, or a tile model plus a whole-frame `companion` run as a pair.
+
+    `pair_conf` is the pair's operating confidence (chosen on val when the pair was promoted); a single
+    model keeps its own, stored in its ONNX metadata.
+    """
+
+    model_id: str | None
+    onnx: Path
+    companion: Path | None = None
+    pair_conf: float | None = None
+
+
+def current_model(int8: bool = False) -> CurrentModel:
+    """The model in service: `POTHOLE_WEIGHTS` (one .onnx) overrides weights/current.json."""
+    override = os.environ.get(WEIGHTS_ENV)
+    if override:
+        return CurrentModel(None, current_weights_path(int8))
+    for folder in weights_dirs():
+        manifest = folder / "current.json"
+        if manifest.is_file():
+            return _read_manifest(manifest, int8=int8)
+    return CurrentModel(None, current_weights_path(int8))  # raises with the places searched
 
 
 def current_weights_path(int8: bool = False) -> Path:
@@ -48,14 +75,31 @@ def current_weights_path(int8: bool = False) -> Path:
 
 
 def _resolve_manifest(manifest: Path, *, int8: bool) -> Path:
+    return _read_manifest(manifest, int8=int8).onnx
+
+
+def _read_manifest(manifest: Path, *, int8: bool) -> CurrentModel:
     try:
         entry = json.loads(manifest.read_text(encoding="utf-8"))
         name = (entry.get("int8") if int8 else None) or entry["onnx"]
+        companion = entry.get("companion")
+        companion_name = None
+        if companion is not None:
+            companion_name = (companion.get("int8") if int8 else None) or companion["onnx"]
+        pair_conf = entry.get("pair_conf")
+        if companion is not None and not (isinstance(pair_conf, int | float) and 0 <= pair_conf <= 1):
+            raise ValueError("a companion needs 'pair_conf' in [0, 1]")
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise WeightsNotFoundError(
             f"{manifest}: not a valid current.json with an 'onnx' entry ({exc})"
         ) from exc
-    path = manifest.parent / str(name)
-    if not path.is_file():
-        raise WeightsNotFoundError(f"{manifest}: 'onnx'={name} names a file that does not exist ({path})")
-    return path
+    paths = [manifest.parent / str(n) for n in (name, companion_name) if n is not None]
+    for path in paths:
+        if not path.is_file():
+            raise WeightsNotFoundError(f"{manifest}: {path.name} names a file that does not exist ({path})")
+    return CurrentModel(
+        model_id=entry.get("model_id"),
+        onnx=paths[0],
+        companion=paths[1] if len(paths) > 1 else None,
+        pair_conf=float(pair_conf) if companion is not None else None,
+    )

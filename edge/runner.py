@@ -70,10 +70,12 @@ def load_detector(options: RunOptions) -> tuple[DetectFn | None, str]:
         return replay, replay.model_id
     if options.mode is Mode.FRAMES:
         return None, "server"
-    from detector import OnnxDetector  # heavy: onnxruntime session
+    from detector import load_detector as load  # heavy: onnxruntime session
 
     try:
-        model = OnnxDetector.load(options.weights, threads=options.threads)
+        # The vehicle box runs the INT8 files of the model in service (its latency budget); an explicit
+        # --weights file runs as given.
+        model = load(options.weights, int8=True, threads=options.threads)
     except Exception as exc:  # a missing current.json or a corrupt file is an operator error here
         raise EdgeError(f"--weights: cannot load the detector ({exc})") from exc
 
