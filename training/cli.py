@@ -296,28 +296,36 @@ def evaluate(
         int | None, typer.Option(help="Experiment: override the model's tiling (0: whole frames only).")
     ] = None,
     threads: Annotated[int | None, typer.Option(help="ONNX Runtime threads.")] = None,
-    notes: Annotated[
-        Path | None, typer.Option(help="Markdown appended to the model card (how the model was chosen).")
+    companion: Annotated[
+        Path | None,
+        typer.Option(help="A whole-frame ONNX run with WEIGHTS (a tile model) as one pair detector."),
     ] = None,
 ) -> None:
-    from detector import DetectorError, current_weights_path
+    from detector import DetectorError, current_model
     from training.evaluate import EvaluationError
     from training.evaluate import evaluate as run_evaluation
 
     if not data:
         fail("evaluate", "--data: at least one data.yaml is needed")
-    try:
-        weights = weights or current_weights_path()
-    except DetectorError as error:
-        fail("evaluate", str(error))
+    if weights is None and companion is None:  # the model in service: one model or its pair
+        try:
+            current = current_model()
+        except DetectorError as error:
+            fail("evaluate", str(error))
+        weights, companion = current.onnx, current.companion
+        conf = current.pair_conf if conf is None else conf
+    if weights is None:
+        fail("evaluate", "--companion needs --weights (the tile model it pairs with)")
     _check_files("evaluate", [weights], "--weights")
     _check_files("evaluate", data, "--data")
+    if companion is not None:
+        _check_files("evaluate", [companion], "--companion")
     if split not in ("train", "val", "test"):
         fail("evaluate", f"--split {split!r}: expected train, val or test")
     try:
         metrics = run_evaluation(weights, data, split, conf=conf, threads=threads, progress=progress_bar,
-                                 tile_px=-1 if tile_px is None else (tile_px or None))
-    except (EvaluationError, DetectorError) as error:
+                                 tile_px=-1 if tile_px is None else (tile_px or None), companion=companion)
+    except (EvaluationError, DetectorError, ValueError) as error:
         fail("evaluate", str(error))
     if as_json:
         typer.echo(json.dumps(metrics.as_dict()))
@@ -339,6 +347,13 @@ def promote(
     notes: Annotated[
         Path | None, typer.Option(help="Markdown appended to the model card (how the model was chosen).")
     ] = None,
+    companion: Annotated[
+        Path | None,
+        typer.Option(help="A whole-frame ONNX to put in service with CANDIDATE (a tile model) as a pair."),
+    ] = None,
+    companion_int8: Annotated[
+        Path | None, typer.Option(help="Its INT8 ONNX (default: COMPANION-int8.onnx if present).")
+    ] = None,
 ) -> None:
     from detector import DetectorError
     from training.evaluate import EvaluationError
@@ -357,8 +372,18 @@ def promote(
         _check_files("promote", [int8], "--int8")
     if notes is not None:
         _check_files("promote", [notes], "--notes")
+    if companion is not None:
+        _check_files("promote", [companion], "--companion")
+        if companion_int8 is None and int8_path_for(companion).is_file():
+            companion_int8 = int8_path_for(companion)
+    if companion_int8 is not None:
+        if companion is None:
+            fail("promote", "--companion-int8 needs --companion")
+        _check_files("promote", [companion_int8], "--companion-int8")
     parts = ["pothole", "promote", str(candidate), "--margin", str(margin)]
     parts += ["--int8", str(int8)] if int8 else []
+    parts += ["--companion", str(companion)] if companion else []
+    parts += ["--companion-int8", str(companion_int8)] if companion_int8 else []
     parts += [a for p in data for a in ("--data", str(p))]
     request = PromoteRequest(
         candidate=candidate,
@@ -369,6 +394,8 @@ def promote(
         command=shlex.join(parts),
         threads=threads,
         notes=notes.read_text(encoding="utf-8") if notes is not None else "",
+        companion=companion,
+        companion_int8=companion_int8,
     )
     try:
         result = run_promotion(request, log=lambda m: typer.echo(m, err=True), progress=progress_bar)

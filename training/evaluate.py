@@ -26,7 +26,16 @@ from training.metrics import (
 )
 from training.sweep import CONF_GRID, SweepTally
 
-__all__ = ["EVAL_CONF", "EvaluationError", "ground_truth", "tally_split", "evaluate", "operating_conf"]
+__all__ = [
+    "EVAL_CONF",
+    "EvaluationError",
+    "ground_truth",
+    "tally_split",
+    "evaluate",
+    "evaluate_detector",
+    "load_detector",
+    "operating_conf",
+]
 
 EVAL_CONF = 0.001  # the floor ultralytics' validator uses: mAP needs the low-confidence tail
 
@@ -118,10 +127,14 @@ def _summarise(tally: DetectionTally | SweepTally, conf: float) -> Metrics:
     return tally.summarise(conf) if isinstance(tally, SweepTally) else summarise(tally, conf)
 
 
-def load_detector(weights: Path, threads: int | None = None):
-    from detector import OnnxDetector
+def load_detector(weights: Path, threads: int | None = None, companion: Path | None = None):
+    """One ONNX model, or with `companion` the pair (WEIGHTS' tiles + the companion's whole-frame pass)."""
+    from detector import OnnxDetector, PairedDetector
 
-    return OnnxDetector.load(weights, threads=threads)
+    detector = OnnxDetector.load(weights, threads=threads)
+    if companion is None:
+        return detector
+    return PairedDetector(detector, OnnxDetector.load(companion, threads=threads))
 
 
 def evaluate(
@@ -133,14 +146,28 @@ def evaluate(
     threads: int | None = None,
     progress: Progress | None = None,
     tile_px: int | None = -1,
+    companion: Path | None = None,
 ) -> Metrics:
     """mAP over the curve and P/R/F1 at `conf` (default: the operating confidence stored in the model).
 
     `tile_px` -1 keeps the model's own tiling (the production numbers); None or a size is an experiment.
+    A pair (`companion`) without `conf` is scored at its tile model's stored confidence.
     """
-    detector = load_detector(weights, threads)
+    detector = load_detector(weights, threads, companion)
     if tile_px != -1:
         detector = detector.with_settings(replace(detector.settings, tile_px=tile_px))
+    return evaluate_detector(detector, data_yamls, split, conf=conf, progress=progress)
+
+
+def evaluate_detector(
+    detector,
+    data_yamls: list[Path],
+    split: str,
+    *,
+    conf: float | None = None,
+    progress: Progress | None = None,
+) -> Metrics:
+    """The same measurement for a detector already loaded (a model or a pair, with its settings)."""
     conf = detector.settings.conf if conf is None else conf
     tally = tally_split(detector, data_yamls, split, progress, extra_thresholds=(conf,))
     return _summarise(tally, conf)

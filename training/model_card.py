@@ -19,6 +19,7 @@ from training.metrics import Metrics
 
 __all__ = [
     "CardFacts",
+    "CompanionFacts",
     "dataset_licence",
     "plot_training_curves",
     "portable_text",
@@ -42,6 +43,23 @@ KNOWN_LICENCES = {
 
 
 @dataclass(frozen=True, slots=True)
+class CompanionFacts:
+    """The whole-frame model of a promoted pair (the card's main facts are the tile model's)."""
+
+    model_id: str
+    onnx_name: str
+    int8_name: str | None
+    settings_json: str
+    training: dict
+    commands: dict[str, str]
+    curves_png: str | None
+    train_hours: float | None
+    hardware: dict
+    started_from: str | None
+    pair_conf: float
+
+
+@dataclass(frozen=True, slots=True)
 class CardFacts:
     model_id: str
     onnx_name: str
@@ -59,6 +77,7 @@ class CardFacts:
     train_hours: float | None = None
     hardware: dict = field(default_factory=dict)
     started_from: str | None = None
+    companion: CompanionFacts | None = None
 
 
 def portable_text(text: str, project_root: Path) -> str:
@@ -81,12 +100,51 @@ def dataset_reference(data_yaml: Path, project_root: Path) -> str:
     return f"{name} (`datasets/{name}.yaml`)" if template.is_file() else name
 
 
-def _hardware_line(facts: CardFacts) -> str:
+def _hardware_line(facts: CardFacts | CompanionFacts) -> str:
     hardware = facts.hardware
     where = hardware.get("accelerator") or "unrecorded hardware"
     cores = f", {hardware['cpu_cores']} CPU cores" if hardware.get("cpu_cores") else ""
     hours = f"{facts.train_hours:.2f} h of training" if facts.train_hours else "training time unrecorded"
     return f"- Trained on: {where}{cores}; {hours}"
+
+
+def _model_lines(facts: CardFacts | CompanionFacts) -> list[str]:
+    """Architecture, training run, hardware and settings of one model."""
+    training = facts.training
+    origin = (
+        f"continued from `{facts.started_from}` (trained from scratch, no pretrained weights)"
+        if facts.started_from
+        else "trained from scratch (random init, no pretrained weights)"
+    )
+    return [
+        f"- Architecture: `{Path(str(training.get('model') or 'unknown')).name}` (ultralytics YOLO, single "
+        f"class `pothole`), {origin}",
+        f"- Training: imgsz {training.get('imgsz')}, epochs {training.get('epochs_done', '?')} "
+        f"(time-boxed: ultralytics fits the epochs to the budget), batch {training.get('batch')}, "
+        f"seed {training.get('seed')}",
+        _hardware_line(facts),
+        f"- Inference settings (ONNX metadata `pothole_settings`): `{facts.settings_json}`",
+    ]
+
+
+def _companion_lines(companion: CompanionFacts, project_root: Path) -> list[str]:
+    lines = [
+        f"## The pair: whole-frame companion `{companion.model_id}`",
+        "",
+        "In service this card's tile model runs its native-resolution tiles (no full-frame pass of its own) "
+        "and the companion runs once over the whole frame; their boxes are merged like one model's windows "
+        f"(`detector/pair.py`), at the pair's operating confidence {companion.pair_conf} (chosen on val).",
+        "",
+        f"- Files: `{companion.onnx_name}` (FP32)"
+        + (f", `{companion.int8_name}` (static INT8)" if companion.int8_name else ""),
+        *_model_lines(companion),
+        "",
+    ]
+    if companion.curves_png:
+        lines += [f"![companion training curves]({companion.curves_png})", ""]
+    for name, command in companion.commands.items():
+        lines += [f"companion {name}:", "```bash", portable_text(command, project_root), "```"]
+    return [*lines, ""]
 
 
 def dataset_licence(data_yaml: Path) -> str:
@@ -214,15 +272,7 @@ def render_card(facts: CardFacts, project_root: Path) -> str:
         f"- Promoted: {datetime.now(UTC):%Y-%m-%d %H:%M UTC}; project commit {git_commit(project_root)}",
         f"- Files: `{facts.onnx_name}` (FP32)"
         + (f", `{facts.int8_name}` (static INT8, QDQ per-channel)" if facts.int8_name else ""),
-        f"- Architecture: `{Path(str(training.get('model') or 'unknown')).name}` (ultralytics YOLO, single "
-        "class `pothole`), "
-        + (f"continued from `{facts.started_from}` (trained from scratch, no pretrained weights)"
-           if facts.started_from else "trained from scratch (random init, no pretrained weights)"),
-        f"- Training: imgsz {training.get('imgsz')}, epochs {training.get('epochs_done', '?')} of "
-        f"{training.get('epochs')} planned (time-boxed runs stop early), batch {training.get('batch')}, "
-        f"seed {training.get('seed')}",
-        _hardware_line(facts),
-        f"- Inference settings (ONNX metadata `pothole_settings`): `{facts.settings_json}`",
+        *_model_lines(facts),
         f"- Operating confidence {op.get('conf', '?')}: best F1 ({op.get('f1', '?')}) on the **val** splits, "
         "never chosen on test"
         + (f" (val: P {op['precision']}, R {op['recall']}, mAP50 {op['map50']})" if "map50" in op else ""),
@@ -257,6 +307,8 @@ def render_card(facts: CardFacts, project_root: Path) -> str:
         lines += ["", "(measured while the machine was shared; treat as an upper bound)", ""]
     if facts.curves_png:
         lines += ["## Training curves", "", f"![training curves]({facts.curves_png})", ""]
+    if facts.companion is not None:
+        lines += _companion_lines(facts.companion, project_root)
     lines += [
         "## Limits",
         "",

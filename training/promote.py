@@ -5,17 +5,24 @@ fixed sets: each dataset's **val** split, because choosing a model is tuning and
 tuned on; the card then reports the promoted model's test metrics. The rule: on every dataset, candidate
 mAP50 >= current mAP50 - margin. A model that gains on one dataset by losing on another is refused,
 because the service sees both kinds of frame. With no model in service, the first candidate is promoted.
+
+A candidate may be a pair: a tile model plus a whole-frame `companion`, run as one detector
+(detector.pair). Its operating confidence is chosen on val for the pair as a whole and written into
+current.json beside both models' files.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
-from training.evaluate import evaluate, load_detector
+from training.evaluate import EvaluationError, evaluate_detector, load_detector, operating_conf
+from training.export import int8_path_for
 from training.metrics import Metrics
 
 __all__ = ["Decision", "PromoteRequest", "PromoteResult", "decide", "dataset_name", "read_current", "promote"]
@@ -39,6 +46,8 @@ class PromoteRequest:
     command: str = ""
     threads: int | None = None
     notes: str = ""             # markdown appended to the card (e.g. how this model was chosen)
+    companion: Path | None = None       # a whole-frame model that runs with `candidate` as a pair
+    companion_int8: Path | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,14 +94,28 @@ def read_current(weights_dir: Path) -> dict | None:
 
 
 def _evaluate_all(
-    weights: Path, request: PromoteRequest, progress, split: str | None = None
+    detector, request: PromoteRequest, progress, split: str | None = None
 ) -> dict[str, Metrics]:
     return {
-        dataset_name(p): evaluate(
-            weights, [p], split or request.split, threads=request.threads, progress=progress
-        )
+        dataset_name(p): evaluate_detector(detector, [p], split or request.split, progress=progress)
         for p in request.data_yamls
     }
+
+
+def load_entry(weights_dir: Path, entry: dict, *, int8: bool = False, threads: int | None = None):
+    """The detector a current.json entry puts in service (one model or its pair)."""
+    name = (entry.get("int8") if int8 else None) or entry["onnx"]
+    companion = entry.get("companion")
+    if companion is None:
+        return load_detector(weights_dir / name, threads)
+    companion_name = (companion.get("int8") if int8 else None) or companion["onnx"]
+    pair = load_detector(weights_dir / name, threads, weights_dir / companion_name)
+    return pair.with_settings(pair.settings.with_overrides(conf=float(entry["pair_conf"])))
+
+
+def pair_model_id(tiles_id: str, whole_id: str) -> str:
+    digest = hashlib.sha256(f"{tiles_id}+{whole_id}".encode()).hexdigest()[:6]
+    return f"pw-{datetime.now(UTC):%Y%m%d}-pair-{digest}"
 
 
 def _write_json_atomic(path: Path, value: dict) -> None:
@@ -102,54 +125,71 @@ def _write_json_atomic(path: Path, value: dict) -> None:
 
 
 def promote(request: PromoteRequest, log=print, progress=None) -> PromoteResult:
-    """Evaluate, decide, and (if promoted) write weights/<id>.onnx, -int8.onnx, .md, .png, current.json."""
+    """Evaluate, decide, and (if promoted) write the model files, the card, curves and current.json."""
     from training.card_writer import write_card
 
-    candidate_detector = load_detector(request.candidate)
-    model_id = candidate_detector.info.model_id
+    candidate = load_detector(request.candidate, request.threads, request.companion)
+    if request.companion is not None:
+        tiles_id, whole_id = candidate.tiles.info.model_id, candidate.whole.info.model_id
+        model_id = pair_model_id(tiles_id, whole_id)
+        log(f"choosing the pair's operating confidence on val of {len(request.data_yamls)} dataset(s)")
+        try:
+            conf, _ = operating_conf(candidate, list(request.data_yamls), "val", progress)
+        except EvaluationError as error:
+            raise ValueError(str(error)) from error
+        candidate = candidate.with_settings(candidate.settings.with_overrides(conf=conf))
+    else:
+        model_id = candidate.info.model_id
     current_entry = read_current(request.weights_dir)
     if current_entry and current_entry.get("model_id") == model_id:
         return PromoteResult(
             Decision(False, (f"{model_id} is already in service",)), model_id, {}, None, None
         )
-    log(
-        f"evaluating candidate {model_id} on the {request.split} split "
-        f"of {len(request.data_yamls)} dataset(s)"
-    )
-    candidate = _evaluate_all(request.candidate, request, progress)
+    log(f"evaluating candidate {model_id} on the {request.split} split")
+    decided = _evaluate_all(candidate, request, progress)
     current = None
     if current_entry:
         log(f"evaluating the model in service {current_entry['model_id']}")
-        current = _evaluate_all(request.weights_dir / current_entry["onnx"], request, progress)
-    decision = decide(candidate, current, request.margin)
+        current = _evaluate_all(load_entry(request.weights_dir, current_entry, threads=request.threads),
+                                request, progress)
+    decision = decide(decided, current, request.margin)
     if not decision.promote:
-        return PromoteResult(decision, model_id, candidate, current, None)
+        return PromoteResult(decision, model_id, decided, current, None)
     request.weights_dir.mkdir(parents=True, exist_ok=True)
-    onnx_name = f"{model_id}.onnx"
-    if request.candidate.resolve() != (request.weights_dir / onnx_name).resolve():
-        shutil.copy2(request.candidate, request.weights_dir / onnx_name)
-    int8_name, int8_metrics = None, {}
-    if request.int8 is not None:
-        int8_name = f"{model_id}-int8.onnx"
-        if request.int8.resolve() != (request.weights_dir / int8_name).resolve():
-            shutil.copy2(request.int8, request.weights_dir / int8_name)
-        log(f"evaluating the INT8 model on the {request.report_split} split")
-        int8_metrics = _evaluate_all(request.weights_dir / int8_name, request, progress, request.report_split)
+    entry = {"model_id": model_id, **_install(request.candidate, request.int8, request.weights_dir)}
+    if request.companion is not None:
+        entry["companion"] = _install(request.companion, request.companion_int8, request.weights_dir)
+        entry["pair_conf"] = candidate.settings.conf
+    int8_metrics: dict[str, Metrics] = {}
+    if entry.get("int8") and (request.companion is None or entry["companion"].get("int8")):
+        log(f"evaluating the INT8 files on the {request.report_split} split")
+        int8_detector = load_entry(request.weights_dir, entry, int8=True, threads=request.threads)
+        int8_metrics = _evaluate_all(int8_detector, request, progress, request.report_split)
     log(f"evaluating the candidate on the {request.report_split} split for its card")
-    reported = _evaluate_all(request.weights_dir / onnx_name, request, progress, request.report_split)
+    reported = _evaluate_all(candidate, request, progress, request.report_split)
     card = write_card(
         request,
         model_id,
-        onnx_name,
-        int8_name,
+        entry,
         reported,
         int8_metrics,
-        candidate,
+        decided,
         current,
         current_entry.get("model_id") if current_entry else None,
     )
-    _write_json_atomic(
-        request.weights_dir / "current.json",
-        {"model_id": model_id, "onnx": onnx_name, "int8": int8_name, "card": card.name},
-    )
-    return PromoteResult(decision, model_id, candidate, current, card)
+    _write_json_atomic(request.weights_dir / "current.json", {**entry, "card": card.name})
+    return PromoteResult(decision, model_id, decided, current, card)
+
+
+def _install(onnx_path: Path, int8_path: Path | None, weights_dir: Path) -> dict[str, str | None]:
+    """Copy one model's files into weights/ under its model id; returns their names for current.json."""
+    model_id = load_detector(onnx_path).info.model_id
+    names: dict[str, str | None] = {"onnx": f"{model_id}.onnx", "int8": None}
+    if onnx_path.resolve() != (weights_dir / f"{model_id}.onnx").resolve():
+        shutil.copy2(onnx_path, weights_dir / f"{model_id}.onnx")
+    int8_path = int8_path or (int8_path_for(onnx_path) if int8_path_for(onnx_path).is_file() else None)
+    if int8_path is not None:
+        names["int8"] = f"{model_id}-int8.onnx"
+        if int8_path.resolve() != (weights_dir / names["int8"]).resolve():
+            shutil.copy2(int8_path, weights_dir / names["int8"])
+    return names

@@ -191,3 +191,39 @@ def test_dynamic_export_quantizes_and_the_int8_copy_runs_any_shape(
     for height, width in ((160, 160), (360, 640), (1080, 1920)):
         (detections,) = int8.detect_batch([np.full((height, width, 3), 114, np.uint8)])
         assert isinstance(detections, tuple)
+
+
+def test_a_tile_and_whole_frame_pair_is_promoted_as_one(
+    trained, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from detector import PairedDetector
+    from training.promote import load_entry
+
+    checkpoint, yamls, work = trained
+    out = work / "pair"
+    argv = ["export", str(checkpoint), "--imgsz", "160", "--int8", "--out", str(out / "tiles.onnx")]
+    assert pothole_cli.main(argv) == 0
+    argv = ["export", str(checkpoint), "--imgsz", "160", "--tile-px", "0", "--model-id", "whole-1",
+            "--out", str(out / "whole.onnx")]
+    assert pothole_cli.main(argv) == 0
+    capsys.readouterr()
+    weights = work / "pair-weights"
+    data = [a for y in yamls for a in ("--data", str(y))]
+    argv = ["promote", str(out / "tiles.onnx"), "--companion", str(out / "whole.onnx"), *data,
+            "--weights-dir", str(weights)]
+    assert pothole_cli.main(argv) == 0
+    current = json.loads((weights / "current.json").read_text())
+    assert current["companion"] == {"onnx": "whole-1.onnx", "int8": None}
+    assert 0.0 <= current["pair_conf"] <= 1.0 and current["model_id"].split("-")[2] == "pair"
+    assert all((weights / name).is_file() for name in (current["onnx"], current["int8"], "whole-1.onnx"))
+    pair = load_entry(weights, current)
+    assert isinstance(pair, PairedDetector) and pair.settings.conf == current["pair_conf"]
+    card = (weights / current["card"]).read_text()
+    assert "whole-frame companion `whole-1`" in card and f"confidence {current['pair_conf']}" in card
+    assert "1920x1080 frame" in card
+    assert "/work/" not in card and str(Path.home()) not in card  # no machine's paths in a card
+    argv = ["evaluate", "--weights", str(weights / current["onnx"]), "--companion",
+            str(weights / "whole-1.onnx"), "--data", str(yamls[1]), "--split", "val", "--json",
+            "--conf", str(current["pair_conf"])]
+    assert pothole_cli.main(argv) == 0
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["images"] == 2
