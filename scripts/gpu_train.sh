@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One prepared training session on a lent GPU machine (docs/training.md, "Training on a GPU").
 #
+# Build CARRY here first: .venv/bin/python -m scripts.gpu_carry --start ../shared/models/gpu-v8n-416-tiles.pt
 # Runs from the repository root there, with the carried folder CARRY holding: whl/ (ultralytics and its
 # small pure-Python needs as wheels), stub/ (a 30-line polars stand-in: ultralytics reads its results.csv
 # with it after each epoch), data/<set>/{images,labels}/train + data.yaml, and the starting checkpoint(s).
