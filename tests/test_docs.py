@@ -73,6 +73,38 @@ def test_every_local_link_resolves() -> None:
     assert broken_links(ROOT, markdown_files(), PENDING) == {}
 
 
+# a file of the repository named in code spans of the prose: `api/workorders/service.py`
+CODE_PATH = re.compile(r"`([a-z_]+(?:/[\w.-]+)+\.(?:py|md|yaml|yml|json|svg|png|toml))`")
+
+
+def missing_paths(root: Path, files: list[Path]) -> dict[str, list[str]]:
+    """{document: repository files it names in backticks that do not exist}; a path outside the repository
+    (`../shared/...`) or under a folder the repository does not have is not the repository's to check."""
+    tops = {p.name for p in root.iterdir() if p.is_dir()}
+    found: dict[str, list[str]] = {}
+    for path in files:
+        names = CODE_PATH.findall(path.read_text(encoding="utf-8"))
+        bad = sorted({n for n in names if n.split("/")[0] in tops and not (root / n).exists()})
+        if bad:
+            found[path.relative_to(root).as_posix()] = bad
+    return found
+
+
+def test_every_file_the_docs_name_exists() -> None:
+    assert missing_paths(ROOT, markdown_files()) == {}
+
+
+def test_path_check_sees_a_renamed_test(tmp_path: Path) -> None:
+    (tmp_path / "tests" / "api").mkdir(parents=True)
+    (tmp_path / "tests" / "api" / "test_backend_concurrency.py").write_text("")
+    page = tmp_path / "README.md"
+    page.write_text(
+        "`tests/api/test_concurrency.py` races; `tests/api/test_backend_concurrency.py` too; "
+        "`../shared/layers/x.geojson` and `elsewhere/file.py` are not ours"
+    )
+    assert missing_paths(tmp_path, [page]) == {"README.md": ["tests/api/test_concurrency.py"]}
+
+
 # a path to a document, written in code, config or prose (a docstring's "see docs/api.md")
 DOC_MENTION = re.compile(r"\bdocs/[\w./-]+\.(?:md|svg|py|png)\b")
 MENTION_SUFFIXES = {".py", ".md", ".yaml", ".yml", ".toml", ".js", ".html"}
