@@ -1,7 +1,8 @@
 """PURE: what is around a pothole. District, nearest road with linear referencing, sensitive sites, areas.
 
-The result is the pothole's `context` (a JSON object stored on the pothole, see docs/CONTRACT.md), so it
-holds plain JSON values only. Distances are metres in each layer's local frame (see frame.py).
+The result is the pothole's `context` (a JSON object stored on the pothole, described in
+docs/architecture.md), so it holds plain JSON values only. Distances are metres in each layer's local
+frame (see frame.py).
 """
 
 from __future__ import annotations
