@@ -75,7 +75,10 @@ def checkpoint_facts(checkpoint: Path) -> dict:
 
     ckpt = torch.load(str(checkpoint), map_location="cpu", weights_only=False)
     args = dict(ckpt.get("train_args") or {})
+    network = getattr(ckpt.get("model"), "yaml", None) or {}
     return {
+        # the architecture, also for a run continued from a .pt (whose train_args name that .pt)
+        "architecture": Path(str(network.get("yaml_file") or args.get("model", ""))).name,
         "model": str(args.get("model", "")),
         "data": str(args.get("data", "")),
         "imgsz": args.get("imgsz"),

@@ -117,7 +117,8 @@ def _model_lines(facts: CardFacts | CompanionFacts) -> list[str]:
         else "trained from scratch (random init, no pretrained weights)"
     )
     return [
-        f"- Architecture: `{Path(str(training.get('model') or 'unknown')).name}` (ultralytics YOLO, single "
+        f"- Architecture: `{training.get('architecture') or Path(str(training.get('model') or '?')).name}` "
+        "(ultralytics YOLO, single "
         f"class `pothole`), {origin}",
         f"- Training: imgsz {training.get('imgsz')}, epochs {training.get('epochs_done', '?')} "
         f"(time-boxed: ultralytics fits the epochs to the budget), batch {training.get('batch')}, "
@@ -125,6 +126,20 @@ def _model_lines(facts: CardFacts | CompanionFacts) -> list[str]:
         _hardware_line(facts),
         f"- Inference settings (ONNX metadata `pothole_settings`): `{facts.settings_json}`",
     ]
+
+
+def _operating_line(facts: CardFacts) -> str:
+    op = facts.training.get("operating_point", {})
+    if facts.companion is not None:
+        return (
+            f"- Operating confidence of the pair {facts.companion.pair_conf}: best F1 on the **val** splits, "
+            f"never chosen on test (the tile model alone: {op.get('conf', '?')})"
+        )
+    measured = f" (val: P {op['precision']}, R {op['recall']}, mAP50 {op['map50']})" if "map50" in op else ""
+    return (
+        f"- Operating confidence {op.get('conf', '?')}: best F1 ({op.get('f1', '?')}) on the **val** splits, "
+        f"never chosen on test{measured}"
+    )
 
 
 def _companion_lines(companion: CompanionFacts, project_root: Path) -> list[str]:
@@ -265,7 +280,6 @@ def render_card(facts: CardFacts, project_root: Path) -> str:
     training = facts.training
     sources = [Path(p) for p in training.get("source_data", [])]
     dataset_files = [Path(p) for p in training.get("datasets", [])] or sources
-    op = training.get("operating_point", {})
     lines = [
         f"# Model card: {facts.model_id}",
         "",
@@ -273,9 +287,7 @@ def render_card(facts: CardFacts, project_root: Path) -> str:
         f"- Files: `{facts.onnx_name}` (FP32)"
         + (f", `{facts.int8_name}` (static INT8, QDQ per-channel)" if facts.int8_name else ""),
         *_model_lines(facts),
-        f"- Operating confidence {op.get('conf', '?')}: best F1 ({op.get('f1', '?')}) on the **val** splits, "
-        "never chosen on test"
-        + (f" (val: P {op['precision']}, R {op['recall']}, mAP50 {op['map50']})" if "map50" in op else ""),
+        _operating_line(facts),
         "",
         "## Data and licences",
         "",
