@@ -1,17 +1,79 @@
-"""`pothole serve`, `pothole keys create`, `pothole db upgrade`. Heavy imports happen inside commands."""
+"""`pothole serve`, `pothole keys create | list | revoke | rotate`, `pothole db upgrade`. Heavy imports happen
+inside commands."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING, NoReturn, TypeVar
 
 import typer
 
-ROLES = ("vehicle", "crew", "manager", "admin")
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from sqlmodel import Session
+
+ROLES = ("vehicle", "crew", "manager", "admin", "metrics")
+T = TypeVar("T")
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise SystemExit(2)  # also under standalone_mode=False (pothole_cli), where typer.Exit returns 0
+
+
+def _checked(action: Callable[[], T]) -> T:
+    """Run a key operation; a refusal (bad input, no such key) is one line naming the option, exit 2."""
+    from api.errors import PotholeWatchError
+
+    try:
+        return action()
+    except PotholeWatchError as exc:
+        field, sep, rest = str(exc).partition(":")
+        if not sep:
+            _fail(str(exc))
+        _fail(f"{'KEY_ID' if field == 'key_id' else '--' + field.replace('_', '-')}:{rest}")
+
+
+def _with_session(action: Callable[[Session], T]) -> T:
+    """Migrate POTHOLE_DATABASE_URL to head, run `action` in one session, dispose of the engine."""
+    from sqlmodel import Session
+
+    from api.config import Settings
+    from api.db import make_engine
+    from api.migrate import upgrade_head
+
+    settings = Settings()
+    upgrade_head(settings.database_url)
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            return _checked(lambda: action(session))
+    finally:
+        engine.dispose()
+
+
+def _expiry(expires_in: str | None, expires_at: str | None) -> datetime | None:
+    from datetime import datetime
+
+    from api.auth.service import parse_duration
+    from api.types import utc_now
+
+    if expires_in is not None and expires_at is not None:
+        _fail("--expires-in: give --expires-in or --expires-at, not both")
+    if expires_in is not None:
+        return utc_now() + _checked(lambda: parse_duration(expires_in))
+    if expires_at is None:
+        return None
+    try:
+        return datetime.fromisoformat(expires_at.replace("Z", "+00:00"))
+    except ValueError:
+        _fail("--expires-at: not an ISO 8601 time (e.g. 2027-01-01T00:00:00Z)")
+
+
+def _when(moment: datetime | None) -> str:
+    return "never" if moment is None else f"{moment:%Y-%m-%d %H:%M}Z"
 
 
 def register(app: typer.Typer) -> None:
@@ -58,29 +120,60 @@ def register(app: typer.Typer) -> None:
     def keys_create(
         role: str = typer.Option(..., help=f"one of {', '.join(ROLES)}"),
         name: str = typer.Option(..., help="vehicle_id for vehicles, crew id for crews"),
+        expires_in: str | None = typer.Option(None, help="lifetime, e.g. 90d, 12h (units s m h d w)"),
+        expires_at: str | None = typer.Option(None, help="expiry time, ISO 8601 with a zone"),
     ) -> None:
         """Create an API key and print it (only its hash is stored)."""
-        from sqlmodel import Session
-
-        from api.auth.service import create_key
-        from api.config import Settings
-        from api.db import make_engine
-        from api.errors import InvalidInputError
-        from api.migrate import upgrade_head
+        from api.auth.service import issue_key
 
         if role not in ROLES:
             _fail(f"--role: {role!r} is not one of {', '.join(ROLES)}")
-        settings = Settings()
-        upgrade_head(settings.database_url)
-        engine = make_engine(settings.database_url)
-        try:
-            with Session(engine) as session:
-                key = create_key(session, role=role, name=name)
-        except InvalidInputError as exc:
-            _fail(f"--{exc}")
-        finally:
-            engine.dispose()
-        typer.echo(key)
+        expiry = _expiry(expires_in, expires_at)
+        issued = _with_session(lambda s: issue_key(s, role=role, name=name, expires_at=expiry))
+        typer.echo(issued.key)
+
+    @keys.command("list")
+    def keys_list(
+        name: str | None = typer.Option(None, help="only the keys of this vehicle or crew"),
+        as_json: bool = typer.Option(False, "--json", help="one JSON object per line"),
+    ) -> None:
+        """Every key: id, name, role, created, last used, expiry, revoked. Never a key itself."""
+        from api.auth.service import list_keys
+
+        for info in _with_session(lambda s: list_keys(s, name=name)):
+            if as_json:
+                typer.echo(info.model_dump_json())
+                continue
+            state = "revoked" if info.revoked else "active"
+            typer.echo(
+                f"{info.id}\t{info.name}\t{info.role}\t{state}\tcreated {_when(info.created_at)}"
+                f"\tlast used {_when(info.last_used_at)}\texpires {_when(info.expires_at)}"
+            )
+
+    @keys.command("revoke")
+    def keys_revoke(key_id: int = typer.Argument(..., help="the key's id (pothole keys list)")) -> None:
+        """Revoke a key: every worker refuses it from its next request on."""
+        from api.auth.service import revoke_key
+
+        info = _with_session(lambda s: revoke_key(s, key_id))
+        typer.echo(f"revoked key {info.id} ({info.role} {info.name})")
+
+    @keys.command("rotate")
+    def keys_rotate(
+        key_id: int = typer.Argument(..., help="the key's id (pothole keys list)"),
+        grace: str | None = typer.Option(None, help="the old key keeps working this long, e.g. 1h"),
+        expires_in: str | None = typer.Option(None, help="the new key's lifetime (default: the old one's)"),
+        expires_at: str | None = typer.Option(None, help="the new key's expiry, ISO 8601 with a zone"),
+    ) -> None:
+        """Print a new key for the same name and role; the old one is revoked (or expires after --grace)."""
+        from datetime import timedelta
+
+        from api.auth.service import parse_duration, rotate_key
+
+        span = _checked(lambda: parse_duration(grace, "grace")) if grace else timedelta(0)
+        expiry = _expiry(expires_in, expires_at)
+        issued = _with_session(lambda s: rotate_key(s, key_id, grace=span, expires_at=expiry))
+        typer.echo(issued.key)
 
     @db.command("upgrade")
     def db_upgrade() -> None:

@@ -6,12 +6,34 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from common.contract import MAX_BATCH_ITEMS
 from common.gps import HEADING_MAX_AGE_S, HEADING_MIN_BASELINE_M
 from common.images import MAX_CROP_BYTES, MAX_FRAME_BYTES
+
+
+class RateLimit(BaseModel):
+    """A token bucket: `burst` requests at once, refilled at `per_s` a second."""
+
+    model_config = ConfigDict(frozen=True, allow_inf_nan=False)
+
+    per_s: float = Field(gt=0, le=1e6)
+    burst: float = Field(ge=1, le=1e6)
+
+
+# Keyed by role, or "role.bucket" for a bucket of its own (api/auth/ratelimit.py names the buckets); a role
+# without an entry (or with null) is not limited. Frames have their own bucket, so a vehicle streaming
+# frames never spends the tokens its sightings need.
+DEFAULT_RATE_LIMITS: dict[str, RateLimit | None] = {
+    "vehicle": RateLimit(per_s=10, burst=200),
+    "vehicle.frames": RateLimit(per_s=2, burst=20),
+    "crew": RateLimit(per_s=5, burst=100),
+    "manager": RateLimit(per_s=20, burst=400),
+    "metrics": RateLimit(per_s=1, burst=10),
+    "admin": None,
+}
 
 
 class Settings(BaseSettings):
@@ -74,8 +96,18 @@ class Settings(BaseSettings):
     open311_report_uncertainty_m: float = Field(default=15.0, gt=0)
     agency_responsible: str = "Hwaseong-si road maintenance"
 
+    # per-key rate limits: POTHOLE_RATE_LIMITS='{"vehicle": {"per_s": 5, "burst": 50}}' replaces the
+    # entries it names and keeps the other defaults; shared by every worker on PostgreSQL
+    rate_limits_enabled: bool = True
+    rate_limits: dict[str, RateLimit | None] = Field(default_factory=lambda: dict(DEFAULT_RATE_LIMITS))
+
     log_json: bool = True
     log_level: str = "INFO"
+
+    @field_validator("rate_limits", mode="after")
+    @classmethod
+    def _over_defaults(cls, given: dict[str, RateLimit | None]) -> dict[str, RateLimit | None]:
+        return DEFAULT_RATE_LIMITS | given
 
 
 @lru_cache

@@ -7,6 +7,8 @@ ancestor it names.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
@@ -42,6 +44,14 @@ class UnsupportedMediaError(PotholeWatchError): ...
 class UnavailableError(PotholeWatchError): ...
 
 
+class RateLimitedError(PotholeWatchError):
+    """Too many requests for this key: answered 429 with Retry-After (whole seconds, at least 1)."""
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = max(1, retry_after_s)
+
+
 class LayerValidationError(InvalidInputError):
     """The GeoJSON is not an acceptable RFC 7946 layer; the message names the feature and the problem."""
 
@@ -64,7 +74,16 @@ STATUS_FOR: dict[type[PotholeWatchError], int] = {
     PayloadTooLargeError: 413,
     UnsupportedMediaError: 415,
     UnavailableError: 503,
+    RateLimitedError: 429,
 }
+
+
+def plain_list(values: Iterable[object]) -> str:
+    """'a, b or c' from enums or strings, sorted: a message lists choices as words, never as reprs."""
+    words = sorted(str(v) for v in values)
+    if len(words) <= 1:
+        return "".join(words) or "none"
+    return f"{', '.join(words[:-1])} or {words[-1]}"
 
 
 def status_for(exc: PotholeWatchError) -> int:
@@ -76,6 +95,8 @@ async def handle_domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, PotholeWatchError)
     code = status_for(exc)
     headers = {"WWW-Authenticate": "X-API-Key"} if code == 401 else None
+    if isinstance(exc, RateLimitedError):
+        headers = {"Retry-After": str(exc.retry_after_s)}
     return JSONResponse({"detail": str(exc)}, status_code=code, headers=headers)
 
 

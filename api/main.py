@@ -17,8 +17,11 @@ from sqlmodel import Session, SQLModel
 from starlette.concurrency import run_in_threadpool
 
 from api import tables  # noqa: F401  (every table on SQLModel.metadata)
+from api.admin.key_routes import router as key_admin_router
 from api.admin.layer_routes import router as layer_admin_router
+from api.admin.metrics_routes import router as metrics_router
 from api.admin.policy_routes import router as policy_router
+from api.auth.ratelimit import check_rate_limits, make_rate_limiter
 from api.auth.service import ensure_key
 from api.config import Settings, get_settings
 from api.crews.routes import router as queue_router
@@ -63,6 +66,8 @@ ROUTERS: tuple[APIRouter, ...] = (
     workorders_router,
     queue_router,
     system_router,
+    metrics_router,
+    key_admin_router,
     layers_router,
     layer_admin_router,
     policy_router,
@@ -91,6 +96,7 @@ def load_detector(settings: Settings) -> tuple[Detector | None, str | None]:
 def build_services(settings: Settings) -> Services:
     """Migrate, connect, bootstrap the admin key, load the model and the layers (blocking: run it in a
     thread). The worker that wrote new layers or a new policy re-scores stored potholes and orders."""
+    check_rate_limits(settings.rate_limits)
     if settings.migrate_on_start == "upgrade":
         upgrade_head(settings.database_url)
     engine = make_engine(settings.database_url)
@@ -111,6 +117,7 @@ def build_services(settings: Settings) -> Services:
         detector=detector,
         model_error=model_error,
         ingest_slots=threading.BoundedSemaphore(slots),
+        rate_limiter=make_rate_limiter(engine) if settings.rate_limits_enabled else None,
     )
 
 

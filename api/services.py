@@ -18,6 +18,7 @@ from starlette.applications import Starlette
 from api.config import Settings
 
 if TYPE_CHECKING:
+    from api.auth.ratelimit import RateLimiter
     from api.layers.runtime import LayersRuntime
     from detector import Detector
 
@@ -29,7 +30,7 @@ class Services:
     """`detector` is None when the model is off or failed to load; `model_error` says why (for /readyz).
 
     `ingest_slots` bounds the ingest batches one worker runs at once: more threads only fight over the
-    GIL and the database write lock.
+    GIL and the database write lock. `rate_limiter` holds the per-key token buckets (None: limits off).
     """
 
     settings: Settings
@@ -38,6 +39,7 @@ class Services:
     detector: Detector | None
     model_error: str | None
     ingest_slots: threading.BoundedSemaphore
+    rate_limiter: RateLimiter | None = None
 
 
 def services_of(app: Starlette) -> Services:

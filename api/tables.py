@@ -1,6 +1,6 @@
 """Imports every table so SQLModel.metadata is complete (alembic and create_all read it from here)."""
 
-from api.auth.tables import ApiKey
+from api.auth.tables import ApiKey, RateBucket
 from api.layers.tables import CityLayer, PriorityPolicy
 from api.potholes.tables import Frame, Pothole, ServiceRequest, Sighting
 from api.vehicles.tables import PatrolPass, VehicleCamera, VehicleFix
@@ -13,6 +13,7 @@ __all__ = [
     "PatrolPass",
     "Pothole",
     "PriorityPolicy",
+    "RateBucket",
     "ServiceRequest",
     "Sighting",
     "VehicleCamera",

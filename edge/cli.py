@@ -1,4 +1,7 @@
-"""`pothole edge run | flush | status`: the patrol vehicle's agent and its outbox."""
+"""`pothole edge run | flush | status`: the patrol vehicle's agent and its outbox.
+
+The API key comes from $POTHOLE_API_KEY ($POTHOLE_EDGE_KEY is read too), never from the command line.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +20,20 @@ def _fail(message: str) -> SystemExit:
     """One line on stderr, exit 2. SystemExit (not typer.Exit) so the `pothole` hub keeps the code."""
     typer.echo(f"error: {message}", err=True)
     return SystemExit(2)
+
+
+KEY_VARIABLES = ("POTHOLE_API_KEY", "POTHOLE_EDGE_KEY")
+
+
+def _key_from_env(key_on_argv: str | None) -> str:
+    """The vehicle's API key, from the environment only: a command line is readable by every user of the
+    machine (`ps`, /proc/PID/cmdline), so `--key` is refused rather than silently used."""
+    if key_on_argv is not None:
+        raise _fail("--key: a key on the command line is visible in `ps`; set POTHOLE_API_KEY instead")
+    key = next((os.environ[name] for name in KEY_VARIABLES if os.environ.get(name)), "")
+    if not key:
+        raise _fail("POTHOLE_API_KEY: the vehicle's API key is required in this environment variable")
+    return key
 
 
 def _parse_time(text: str | None, name: str) -> float | None:
@@ -45,9 +62,7 @@ def register(app: typer.Typer) -> None:
             ..., help="GPX, NMEA (.nmea/.log/.txt) or CSV log; or serial:/dev/ttyUSB0@9600."
         ),
         api: str = typer.Option(..., help="API base URL, e.g. http://127.0.0.1:8000."),
-        key: str = typer.Option(
-            os.environ.get("POTHOLE_EDGE_KEY", ""), help="Vehicle API key ($POTHOLE_EDGE_KEY)."
-        ),
+        key_on_argv: str | None = typer.Option(None, "--key", hidden=True),
         vehicle_id: str = typer.Option(..., "--vehicle-id", help="This vehicle's id (as its key allows)."),
         mode: str = typer.Option(
             "sightings", help="sightings (detect on board) or frames (stream to /v1/frames)."
@@ -92,8 +107,7 @@ def register(app: typer.Typer) -> None:
             stream=sys.stderr,
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         )
-        if not key:
-            raise _fail("--key: an API key is required (or set POTHOLE_EDGE_KEY)")
+        key = _key_from_env(key_on_argv)
         try:
             mode_value = Mode(mode)
         except ValueError as exc:
@@ -138,7 +152,7 @@ def register(app: typer.Typer) -> None:
     @edge.command("flush")
     def flush(
         api: str = typer.Option(..., help="API base URL."),
-        key: str = typer.Option(os.environ.get("POTHOLE_EDGE_KEY", ""), help="Vehicle API key."),
+        key_on_argv: str | None = typer.Option(None, "--key", hidden=True),
         queue: Path = typer.Option(default_queue, help="Outbox SQLite file."),
         timeout_s: float = typer.Option(60.0, help="Give up (items stay queued) after this long."),
     ) -> None:
@@ -147,6 +161,7 @@ def register(app: typer.Typer) -> None:
         from edge.runner import make_client
         from edge.uploader import Uploader
 
+        key = _key_from_env(key_on_argv)
         if not queue.is_file():
             raise _fail(f"--queue: {queue} does not exist")
         with Outbox(queue) as outbox, make_client(api, key, 10.0) as client:

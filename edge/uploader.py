@@ -6,7 +6,10 @@ is treated (POST /v1/sightings, /v1/frames, /v1/passes):
   per item `rejected`: moved to the dead table, counted and logged;
 - a whole-batch 400/413/422: the batch is split and each item is sent alone, so one bad item cannot hold
   the others hostage; an item refused alone is dead-lettered;
-- 401/403/404/408/409/429/5xx and any network failure (refused, reset, timeout, the server killed
+- 429 (this key's rate limit): nothing is counted against the items; that kind of request (sightings,
+  passes or frames: the API keeps a bucket per kind) pauses for the answer's Retry-After and the items
+  stay queued as they were;
+- 401/403/404/408/409/5xx and any network failure (refused, reset, timeout, the server killed
   mid-request): retried later with exponential backoff and jitter, with the same client ids.
 """
 
@@ -19,6 +22,8 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 import httpx
 from pydantic import ValidationError
@@ -31,6 +36,9 @@ __all__ = ["SendRound", "Uploader"]
 log = logging.getLogger("pothole.edge.uploader")
 RETRYABLE_STATUS = {401, 403, 404, 408, 409, 425, 429}
 SPLIT_STATUS = {400, 413, 422}
+RATE_LIMITED = 429
+DEFAULT_RETRY_AFTER_S = 5.0
+MAX_RETRY_AFTER_S = 600.0  # a wild header must not park the agent for hours
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +53,23 @@ class SendRound:
         return SendRound(
             self.acked + other.acked, self.rejected + other.rejected, self.deferred + other.deferred
         )
+
+
+def retry_after_s(header: str | None, *, now: datetime | None = None) -> float:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date), bounded to
+    0..MAX_RETRY_AFTER_S; DEFAULT_RETRY_AFTER_S when it is absent or unreadable."""
+    if header is None:
+        return DEFAULT_RETRY_AFTER_S
+    text = header.strip()
+    if text.isascii() and text.isdigit():
+        return min(MAX_RETRY_AFTER_S, float(text))
+    try:
+        at = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return DEFAULT_RETRY_AFTER_S
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=UTC)
+    return min(MAX_RETRY_AFTER_S, max(0.0, (at - (now or datetime.now(UTC))).total_seconds()))
 
 
 def _retryable(status: int) -> bool:
@@ -71,22 +96,41 @@ class Uploader:
         self.frame_interval_s = 1.0 / frames_per_s if frames_per_s > 0 else 0.0
         self._clock = clock
         self._last_frame_at = -1e18
+        self._paused_until: dict[str, float] = {}  # kind -> clock time its Retry-After ends
 
     # -- one round ---------------------------------------------------------------------------------------
     def send_round(self) -> SendRound:
         result = SendRound()
         for vehicle_id in self._vehicles_with_due("sighting"):
+            if self.paused("sighting"):
+                break
             items = self.outbox.due("sighting", limit=self.batch_size, vehicle_id=vehicle_id)
             result += self._send_sightings(vehicle_id, items, may_split=True)
         for item in self.outbox.due("pass", limit=20):
+            if self.paused("pass"):
+                break
             result += self._send_single(item, "/v1/passes", lambda i: {"json": i.body})
         for item in self.outbox.due("frame", limit=20):
+            if self.paused("frame"):
+                break
             wait_s = self._last_frame_at + self.frame_interval_s - self._clock()
             if wait_s > 0:
                 time.sleep(wait_s)
             self._last_frame_at = self._clock()
             result += self._send_single(item, "/v1/frames", self._frame_request)
         return result
+
+    def paused(self, kind: str) -> bool:
+        """True while the API's Retry-After for this kind of request runs."""
+        return self._paused_until.get(kind, -1e18) > self._clock()
+
+    def _pause(self, kind: str, response: httpx.Response, count: int) -> SendRound:
+        """A 429: wait as told, leaving the items as they are (no attempt counted, no backoff)."""
+        wait_s = retry_after_s(response.headers.get("retry-after"))
+        self._paused_until[kind] = self._clock() + wait_s
+        log.info("rate limited: %d %s item(s) wait %.0f s (Retry-After)", count, kind, wait_s)
+        self.outbox.count("rate_limited")
+        return SendRound(deferred=count)
 
     def _vehicles_with_due(self, kind: str) -> list[str]:
         return sorted({item.vehicle_id for item in self.outbox.due(kind, limit=500)})
@@ -107,6 +151,8 @@ class Uploader:
             )
         except httpx.HTTPError as exc:
             return self._defer(ids, f"network: {exc!r}")
+        if response.status_code == RATE_LIMITED:
+            return self._pause("sighting", response, len(ids))
         if response.status_code in SPLIT_STATUS:
             if may_split and len(items) > 1:
                 log.warning(
@@ -155,6 +201,8 @@ class Uploader:
             response = self.client.post(path, **request(item))  # type: ignore[arg-type]
         except httpx.HTTPError as exc:
             return self._defer([item.client_id], f"network: {exc!r}")
+        if response.status_code == RATE_LIMITED:
+            return self._pause(item.kind, response, 1)
         if response.status_code < 300:
             outcome = "duplicate" if response.status_code == 200 and item.kind == "frame" else "created"
             self.outbox.ack([item.client_id], outcome)
@@ -174,7 +222,9 @@ class Uploader:
 
     def _defer(self, ids: list[str], error: str, status: int | None = None) -> SendRound:
         if status in (401, 403):
-            log.error("API refused the key (%d): check --key; %d items stay queued", status, len(ids))
+            log.error(
+                "API refused the key (%d): check POTHOLE_API_KEY; %d items stay queued", status, len(ids)
+            )
         else:
             log.info("deferring %d items: %s", len(ids), error)
         self.outbox.retry_later(ids, error)
@@ -208,4 +258,8 @@ class Uploader:
         next_due = self.outbox.next_due_at()
         if next_due is None:
             return cap_s
-        return max(0.05, min(cap_s, next_due - time.time()))
+        wait_s = max(0.05, min(cap_s, next_due - time.time()))
+        pauses = [until - self._clock() for until in self._paused_until.values() if until > self._clock()]
+        if pauses and next_due <= time.time():  # what is due now waits for its Retry-After
+            wait_s = max(wait_s, min(cap_s, min(pauses)))
+        return wait_s

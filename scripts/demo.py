@@ -9,8 +9,12 @@
    real test images;
 4. prints what happened, the URL and a key, and keeps the service up until Ctrl-C.
 
-Options: --port (default 8000, or a free one), --no-wait (exit after the summary; CI), --fresh (default:
-a new database each run, so the numbers describe this run).
+Options: --port (default 8000, or a free one), --no-wait (exit after the summary; CI), --dir (default
+.demo: a new database there each run, so the numbers describe this run).
+
+Every child stops with the demo: SIGTERM (what `timeout`, CI and service managers send, and what make
+passes on) and SIGINT both stop the API (its own process group) and any running edge agent before the demo
+exits. Keys reach the agents through their environment, never their command line (`ps` shows that).
 """
 
 from __future__ import annotations
@@ -20,11 +24,13 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,6 +41,20 @@ HWASEONG_CITY_HALL = (37.1995, 126.8312)
 
 def say(text: str = "") -> None:
     print(text, flush=True)
+
+
+class Stopped(BaseException):
+    """A stop signal, raised in the main thread so every `finally` and child clean-up runs."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _raise_stopped(signum: int, _frame: FrameType | None) -> None:
+    for each in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(each, signal.SIG_IGN)  # a second signal must not interrupt the clean-up
+    raise Stopped(signum)
 
 
 def port_is_free(port: int) -> bool:
@@ -82,17 +102,29 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-wait", action="store_true", default=os.environ.get("POTHOLE_DEMO_NO_WAIT") == "1"
     )
+    parser.add_argument("--dir", type=Path, default=DEMO_DIR, help="working folder (emptied first)")
     args = parser.parse_args(argv)
+    for each in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(each, _raise_stopped)
+    try:
+        return run_demo(args.port, args.no_wait, args.dir.resolve())
+    except Stopped as stop:
+        say(f"\nstopped ({stop}): every child process is stopped")
+        return 128 + stop.signum
+
+
+def run_demo(wanted_port: int, no_wait: bool, demo_dir: Path) -> int:
+    """The demo itself; a stop signal arrives here as `Stopped` and unwinds through the `finally`s."""
 
     from sim.cli import build_route, dataset_test_images
     from sim.harness import ApiServer, free_port, run_edge_agent
     from sim.patrol import PatrolConfig, simulate_patrol
 
     started = time.monotonic()
-    if DEMO_DIR.exists():
-        shutil.rmtree(DEMO_DIR)
-    DEMO_DIR.mkdir()
-    database_url = f"sqlite:///{DEMO_DIR / 'pothole-watch.db'}"
+    if demo_dir.exists():
+        shutil.rmtree(demo_dir)
+    demo_dir.mkdir(parents=True)
+    database_url = f"sqlite:///{demo_dir / 'pothole-watch.db'}"
     admin_key = "demo-" + secrets.token_urlsafe(18)
     has_weights, weights_note = weights_status()
     layers = SHARED / "layers" / "hwaseong"
@@ -108,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     no_layers = "none (../shared/layers/hwaseong is absent): no district context"
     say(f"layers:  {layers if layers.is_dir() else no_layers}")
-    port = args.port if port_is_free(args.port) else free_port()
+    port = wanted_port if port_is_free(wanted_port) else free_port()
     api = ApiServer(
         database_url,
         admin_key=admin_key,
@@ -116,15 +148,16 @@ def main(argv: list[str] | None = None) -> int:
         migrate="upgrade",
         load_model=has_weights,
         extra_env=env,
-        log_path=DEMO_DIR / "api.log",
+        log_path=demo_dir / "api.log",
     )
     say(
-        f"api:     starting on {api.url} (SQLite {DEMO_DIR / 'pothole-watch.db'}; log {DEMO_DIR / 'api.log'})"
+        f"api:     starting on {api.url} (SQLite {demo_dir / 'pothole-watch.db'}; log {demo_dir / 'api.log'})"
     )
-    api.start(timeout_s=180)
     try:
+        api.start(timeout_s=180)
         summary = run_patrol(
             api,
+            demo_dir,
             admin_key,
             database_url,
             has_weights,
@@ -145,22 +178,20 @@ def main(argv: list[str] | None = None) -> int:
             f"{'POTHOLE_LAYERS_DIR=' + str(layers) + ' ' if layers.is_dir() else ''}"
             f".venv/bin/pothole serve --port {port}"
         )
-        if args.no_wait:
+        if no_wait:
             return 0
         say("The service keeps running; press Ctrl-C to stop it.")
         while api.process is not None and api.process.poll() is None:
             time.sleep(1.0)
-        say(f"the API exited ({api.process.returncode if api.process else '?'}); see {DEMO_DIR / 'api.log'}")
+        say(f"the API exited ({api.process.returncode if api.process else '?'}); see {demo_dir / 'api.log'}")
         return 1
-    except KeyboardInterrupt:
-        say("\nstopping")
-        return 0
     finally:
         api.stop()
 
 
 def run_patrol(
     api: Any,
+    demo_dir: Path,
     admin_key: str,
     database_url: str,
     has_weights: bool,
@@ -179,7 +210,7 @@ def run_patrol(
             "grid", shared_dir=SHARED, anchor=HWASEONG_CITY_HALL, length_m=1000.0, speed_mps=10.0, seed=3
         )
     cfg = patrol_config(vehicles=2, passes=2, potholes=10, fps=10.0, seed=3, vehicle_prefix="patrol")
-    manifest = simulate_patrol(route, cfg, DEMO_DIR / "patrol", dataset_test_images(SHARED))
+    manifest = simulate_patrol(route, cfg, demo_dir / "patrol", dataset_test_images(SHARED))
     say(
         f"patrol:  {route.name} route ({manifest['route']['length_m']:.0f} m) at Hwaseong city hall; "
         f"{len(manifest['potholes'])} virtual potholes; 2 vehicles x 2 passes; GPS noise 5 m (95 %)"
@@ -196,7 +227,7 @@ def run_patrol(
     passes = passes_in_time_order(manifest)
     for vid, pas in passes:
         result = replay_pass(
-            pas, api_url=api.url, key=keys[vid], vehicle_id=vid, queue_path=DEMO_DIR / f"outbox-{vid}.db"
+            pas, api_url=api.url, key=keys[vid], vehicle_id=vid, queue_path=demo_dir / f"outbox-{vid}.db"
         )
         totals["frames"] += result["frames"]
         totals["sightings"] += result["sightings_queued"]
@@ -224,15 +255,14 @@ def run_patrol(
                 "0.5",
                 "--api",
                 api.url,
-                "--key",
-                key,
                 "--vehicle-id",
                 vid,
                 "--queue",
-                str(DEMO_DIR / f"outbox-{vid}.db"),
+                str(demo_dir / f"outbox-{vid}.db"),
                 "--drain-timeout-s",
                 "240",
-            ]
+            ],
+            key=key,
         )
         totals["frames_sent"] = result["frames_queued"]
         found = result["outbox_counters"].get("server_detections", 0)

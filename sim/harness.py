@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 
-__all__ = ["PROJECT_ROOT", "ApiServer", "edge_run_args", "free_port", "run_edge_agent"]
+__all__ = ["PROJECT_ROOT", "ApiServer", "edge_run_args", "free_port", "run_edge_agent", "stop_process"]
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
@@ -169,22 +169,51 @@ class ApiServer:
 
 
 def run_edge_agent(
-    args: Sequence[str], *, timeout_s: float = 600.0, env: dict[str, str] | None = None
+    args: Sequence[str],
+    *,
+    key: str | None = None,
+    timeout_s: float = 600.0,
+    env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """`pothole edge run ARGS` as a child process; returns its JSON summary (the last stdout line)."""
+    """`pothole edge run ARGS` as a child process; returns its JSON summary (the last stdout line).
+
+    The key travels in the child's environment (POTHOLE_API_KEY), never on its command line, where every
+    user of the machine could read it. If this process is interrupted (Ctrl-C, SIGTERM turned into an
+    exception), the agent is stopped before the exception goes on: no agent outlives its launcher.
+    """
+    if "--key" in args:
+        raise ValueError("run_edge_agent: pass key=..., never '--key' (a key on argv is visible in ps)")
     cmd = [sys.executable, "-m", "pothole_cli", "edge", "run", *args]
-    done = subprocess.run(
+    process = subprocess.Popen(
         cmd,
         cwd=PROJECT_ROOT,
-        env=os.environ | {"OMP_NUM_THREADS": "1"} | (env or {}),
-        capture_output=True,
+        env=os.environ
+        | {"OMP_NUM_THREADS": "1"}
+        | ({"POTHOLE_API_KEY": key} if key is not None else {})
+        | (env or {}),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=timeout_s,
-        check=False,
     )
-    if done.returncode != 0:
-        raise RuntimeError(f"edge agent exited {done.returncode}: {done.stderr.strip()[-2000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    try:
+        stdout, stderr = process.communicate(timeout=timeout_s)
+    except BaseException:
+        stop_process(process)
+        raise
+    if process.returncode != 0:
+        raise RuntimeError(f"edge agent exited {process.returncode}: {stderr.strip()[-2000:]}")
+    return json.loads(stdout.strip().splitlines()[-1])
+
+
+def stop_process(process: subprocess.Popen[Any], grace_s: float = 10.0) -> None:
+    """SIGTERM (the agent flushes its outbox state), SIGKILL after `grace_s`; always reaped."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=grace_s)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def passes_in_time_order(manifest: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -194,9 +223,9 @@ def passes_in_time_order(manifest: dict[str, Any]) -> list[tuple[str, dict[str, 
 
 
 def edge_run_args(
-    recorded_pass: dict[str, Any], *, api_url: str, key: str, vehicle_id: str, queue_path: Path
+    recorded_pass: dict[str, Any], *, api_url: str, vehicle_id: str, queue_path: Path
 ) -> list[str]:
-    """`pothole edge run` arguments for one simulated pass.
+    """`pothole edge run` arguments for one simulated pass (the key goes to `run_edge_agent(key=...)`).
 
     The camera clock offset the simulator recorded is handed to the agent, as a vehicle box's
     configuration would be, so the agent undoes it.
@@ -210,8 +239,6 @@ def edge_run_args(
         recorded_pass["detections"],
         "--api",
         api_url,
-        "--key",
-        key,
         "--vehicle-id",
         vehicle_id,
         "--queue",
@@ -226,5 +253,5 @@ def replay_pass(
 ) -> dict[str, Any]:
     """One simulated pass through a real `pothole edge run` process; returns the agent's summary."""
     return run_edge_agent(
-        edge_run_args(recorded_pass, api_url=api_url, key=key, vehicle_id=vehicle_id, queue_path=queue_path)
+        edge_run_args(recorded_pass, api_url=api_url, vehicle_id=vehicle_id, queue_path=queue_path), key=key
     )

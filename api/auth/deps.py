@@ -1,4 +1,4 @@
-"""Request dependencies: who is calling (X-API-Key) and whether their role may do this."""
+"""Request dependencies: who is calling (X-API-Key), whether their role may do this, and their rate."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 from sqlmodel import Session
 
-from api.auth.service import Principal, authenticate
+from api.auth.ratelimit import charge
+from api.auth.service import KeyRefused, Principal, authenticate
 from api.auth.tables import Role
-from api.errors import AuthError, ForbiddenError
+from api.errors import AuthError, ForbiddenError, plain_list
 from api.services import services_of
 
 api_key_header = APIKeyHeader(
@@ -19,26 +20,38 @@ api_key_header = APIKeyHeader(
 )
 
 
-def current_principal(request: Request, key: Annotated[str | None, Security(api_key_header)]) -> Principal:
-    """Looks the key up in its own short session, so the route's transaction starts clean."""
-    if not key:
-        raise AuthError("X-API-Key: header missing")
-    with Session(services_of(request.app).engine) as session:
-        principal = authenticate(session, key)
-    if principal is None:
-        raise AuthError("X-API-Key: unknown or revoked key")
+def principal_for_key(request: Request, key: str, field: str = "X-API-Key") -> Principal:
+    """Check the key in its own short session (so the route's transaction starts clean) and spend a token
+    of its rate bucket; AuthError names `field` and says why a key is refused."""
+    services = services_of(request.app)
+    with Session(services.engine) as session:
+        try:
+            principal = authenticate(session, key)
+        except KeyRefused as exc:
+            raise AuthError(f"{field}: {exc}") from None
+    if services.rate_limiter is not None:
+        charge(services.rate_limiter, services.settings.rate_limits, principal, request.url.path)
     request.state.principal = principal
     return principal
 
 
+def current_principal(request: Request, key: Annotated[str | None, Security(api_key_header)]) -> Principal:
+    if not key:
+        raise AuthError("X-API-Key: header missing")
+    return principal_for_key(request, key)
+
+
+def _a(words: str) -> str:
+    return f"an {words}" if words[:1] in ("a", "e", "i", "o", "u") else f"a {words}"
+
+
 def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
     allowed = frozenset(roles)
+    needed = _a(f"{plain_list(allowed)} key")
 
     def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         if principal.role not in allowed:
-            raise ForbiddenError(
-                f"role '{principal.role}' may not do this (needs one of {sorted(r.value for r in allowed)})"
-            )
+            raise ForbiddenError(f"{_a(principal.role.value)} key may not do this; it needs {needed}")
         return principal
 
     return check
@@ -49,6 +62,7 @@ Ingester = Annotated[Principal, Depends(require_roles(Role.VEHICLE, Role.ADMIN))
 Staff = Annotated[Principal, Depends(require_roles(Role.CREW, Role.MANAGER, Role.ADMIN))]
 Manager = Annotated[Principal, Depends(require_roles(Role.MANAGER, Role.ADMIN))]
 Admin = Annotated[Principal, Depends(require_roles(Role.ADMIN))]
+MetricsReader = Annotated[Principal, Depends(require_roles(Role.METRICS, Role.ADMIN))]
 
 
 def check_vehicle(principal: Principal, vehicle_id: str) -> None:

@@ -1,4 +1,4 @@
-"""API keys: only the SHA-256 of a key is stored; the key itself is shown once at creation."""
+"""API keys and their rate buckets: only the SHA-256 of a key is stored; the key is shown once."""
 
 from __future__ import annotations
 
@@ -15,9 +15,12 @@ class Role(StrEnum):
     CREW = "crew"
     MANAGER = "manager"
     ADMIN = "admin"
+    METRICS = "metrics"  # a Prometheus scraper: GET /metrics and nothing else
 
 
 class ApiKey(SQLModel, table=True):
+    """A key is refused once `revoked` is set or `expires_at` has passed; rows are kept for the audit."""
+
     __tablename__ = "api_key"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -26,3 +29,23 @@ class ApiKey(SQLModel, table=True):
     key_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
     revoked: bool = False
+    revoked_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    expires_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+    # written at most once a minute per key (a write per request would serialise every reader on SQLite)
+    last_used_at: datetime | None = Field(default=None, sa_type=UtcDateTime)
+
+
+class RateBucket(SQLModel, table=True):
+    """One token bucket per (key, bucket name), shared by every worker on PostgreSQL.
+
+    `tokens` as of `updated_s` (epoch seconds of the database clock, so workers on several machines
+    agree); `granted` is the outcome of the last take, read back by the same atomic upsert.
+    """
+
+    __tablename__ = "rate_bucket"
+
+    key_id: int = Field(primary_key=True, foreign_key="api_key.id", ondelete="CASCADE")
+    bucket: str = Field(primary_key=True, max_length=16)
+    tokens: float
+    updated_s: float
+    granted: bool = True

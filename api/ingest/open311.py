@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Form, Request
 
@@ -17,6 +18,18 @@ from api.potholes.schemas import CitizenReport
 from api.services import services_of
 
 router = APIRouter(prefix=PREFIX, tags=TAGS)
+
+
+def is_web_url(text: str) -> bool:
+    """http(s) with a host and no whitespace or control characters: staff browsers open this link, so a
+    `javascript:` or `data:` URL would run or render in their session."""
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in text):
+        return False
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
 
 
 @router.post(
@@ -46,6 +59,8 @@ def create_request(
         raise Open311Error(400, "lat/long: required (this server does not geocode address_string)")
     if not (-90 <= lat <= 90 and -180 <= long <= 180):
         raise Open311Error(400, f"lat/long: ({lat}, {long}) is outside WGS84 ranges")
+    if media_url is not None and not is_web_url(media_url):
+        raise Open311Error(400, "media_url: must be an http:// or https:// URL with a host")
     report = CitizenReport(
         lat=lat,
         lon=long,

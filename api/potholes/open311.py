@@ -12,9 +12,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlmodel import Session
 
-from api.auth.service import Principal, authenticate
+from api.auth.deps import principal_for_key
+from api.auth.service import Principal
+from api.errors import AuthError
 from api.services import services_of
 
 __all__ = [
@@ -71,8 +72,7 @@ def principal_of(request: Request, api_key: str | None) -> Principal:
     key = api_key or request.headers.get("x-api-key")
     if not key:
         raise Open311Error(401, "api_key: required to create a service request")
-    with Session(services_of(request.app).engine) as session:
-        principal = authenticate(session, key)
-    if principal is None:
-        raise Open311Error(401, "api_key: unknown or revoked key")
-    return principal
+    try:
+        return principal_for_key(request, key, field="api_key")
+    except AuthError as exc:
+        raise Open311Error(401, str(exc)) from None

@@ -1,16 +1,15 @@
-"""/healthz (the process answers), /readyz (database and model), /metrics (Prometheus text)."""
+"""/healthz (the process answers) and /readyz (database and model); /metrics needs a key (api/admin)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlmodel import Session
 
 from api.services import ServicesDep
-from api.system.metrics import render_latest
 
 router = APIRouter(tags=["operations"])
 
@@ -36,8 +35,3 @@ def get_readyz(services: ServicesDep) -> JSONResponse:
     body["status"] = "ready" if ready else "not ready"
     return JSONResponse(body, status_code=200 if ready else 503)
 
-
-@router.get("/metrics", response_class=Response)
-def get_metrics_text() -> Response:
-    payload, content_type = render_latest()
-    return Response(payload, media_type=content_type)

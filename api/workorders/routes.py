@@ -7,7 +7,7 @@ from fastapi import APIRouter, Response
 from api.auth.deps import Staff
 from api.auth.tables import Role
 from api.db import SessionDep, begin_write
-from api.errors import ForbiddenError
+from api.errors import ForbiddenError, plain_list
 from api.potholes.tables import Pothole
 from api.types import utc_now
 from api.workorders.schemas import EventPublic, WorkOrderPatch, WorkOrderPublic, event_public, order_public
@@ -57,7 +57,7 @@ def patch_work_order(
             )
         if change.status not in CREW_MAY_SET or (change.assignee not in (None, principal.name)):
             raise ForbiddenError(
-                f"status: a crew may set {sorted(CREW_MAY_SET)} on its own orders, "
+                f"status: a crew may set {plain_list(CREW_MAY_SET)} on its own orders, "
                 f"not '{change.status}' or another assignee"
             )
     actor = f"{principal.role}:{principal.name}"

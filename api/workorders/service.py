@@ -31,7 +31,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
-from api.errors import InvalidInputError, NotFoundError, TransitionError
+from api.errors import InvalidInputError, NotFoundError, TransitionError, plain_list
 from api.policy.score import PotholeRecord, Prioritised, Prioritiser
 from api.potholes.repository import follow_order
 from api.potholes.schemas import WorkOrderSummary
@@ -319,8 +319,10 @@ def transition(
     if to_status == from_status and to_status == S.ASSIGNED and assignee and assignee != order.assignee:
         pass  # re-assignment: not a status change, but logged
     elif to_status not in ALLOWED_TRANSITIONS[from_status]:
-        allowed = sorted(ALLOWED_TRANSITIONS[from_status]) or "none (closed)"
-        raise TransitionError(f"status: cannot go from '{from_status}' to '{to_status}' (allowed: {allowed})")
+        allowed = plain_list(ALLOWED_TRANSITIONS[from_status]) if ALLOWED_TRANSITIONS[from_status] else None
+        raise TransitionError(
+            f"status: cannot go from '{from_status}' to '{to_status}' (allowed: {allowed or 'none, closed'})"
+        )
     if assignee is not None:
         order.assignee = assignee
     if to_status == S.ASSIGNED and not order.assignee:

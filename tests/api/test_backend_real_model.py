@@ -13,6 +13,7 @@ from api.main import create_app
 from api.services import services_of
 
 pytestmark = pytest.mark.needs_shared
+ADMIN = {"X-API-Key": ADMIN_KEY}  # /metrics needs a metrics or admin key
 
 
 def test_real_frame_through_the_real_model(tmp_path: Path, shared_dir: Path) -> None:
@@ -29,7 +30,7 @@ def test_real_frame_through_the_real_model(tmp_path: Path, shared_dir: Path) -> 
         if services.detector is None:
             pytest.skip(f"no model: {services.model_error}")
         assert client.get("/readyz").status_code == 200
-        frames_timed_before = _detector_count(client.get("/metrics").text)
+        frames_timed_before = _detector_count(client.get("/metrics", headers=ADMIN).text)
         meta = (
             '{"client_id": "cm-0", "vehicle_id": "rav4", "captured_at": "2018-08-02T16:14:48.397Z", '
             '"gps": {"lat": 37.72100001, "lon": -122.47229909, "accuracy_m": 2.0, "heading_deg": 2.1}}'
@@ -47,7 +48,7 @@ def test_real_frame_through_the_real_model(tmp_path: Path, shared_dir: Path) -> 
             x1, y1, x2, y2 = d["box_xyxy_px"]
             assert 0 <= x1 < x2 <= 1164 and 0 <= y1 < y2 <= 874
         # the registry is per process: other tests may have timed frames before this one
-        assert _detector_count(client.get("/metrics").text) == frames_timed_before + 1
+        assert _detector_count(client.get("/metrics", headers=ADMIN).text) == frames_timed_before + 1
 
 
 def _detector_count(metrics_text: str) -> float:

@@ -67,6 +67,24 @@ def test_crew_may_update_only_its_own_orders(client: TestClient) -> None:
     assert patch(client, order_id, manager, status="in_progress").status_code == 200
 
 
+def test_refusals_name_statuses_in_plain_words(client: TestClient) -> None:
+    _, order_id = confirmed_pothole(client)
+    patch(client, order_id, status="assigned", assignee="crew-1")
+    own = make_key(client, "crew", "crew-1")
+    refused = patch(client, order_id, own, status="verified")
+    assert refused.status_code == 403  # type: ignore[attr-defined]
+    assert refused.json()["detail"] == (  # type: ignore[attr-defined]
+        "status: a crew may set assigned, in_progress, rejected or repaired on its own orders, "
+        "not 'verified' or another assignee"
+    )
+    illegal = patch(client, order_id, status="verified")
+    assert illegal.status_code == 409  # type: ignore[attr-defined]
+    assert "<" not in illegal.json()["detail"] and "(allowed: " in illegal.json()["detail"]  # type: ignore[attr-defined]
+    vehicle = make_key(client, "vehicle", "bus-17")
+    history = client.get(f"/v1/work-orders/{order_id}/history", headers={"X-API-Key": vehicle})
+    assert history.json()["detail"] == "a vehicle key may not do this; it needs an admin, crew or manager key"
+
+
 def test_not_a_pothole_rejects_it_and_keeps_sightings_as_negatives(client: TestClient) -> None:
     pothole_id, order_id = confirmed_pothole(client)
     crew = make_key(client, "crew", "crew-1")

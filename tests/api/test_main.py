@@ -14,7 +14,8 @@ from api.main import create_app
 from api.services import Services, services_of
 
 # Every operation the service answers, by router: ingest, vehicles, potholes, work orders, queue, system,
-# layers (reads, admin write), policy, exports, OGC API, Open311, stats, the web app's session.
+# metrics, admin keys, layers (reads, admin write), policy, exports, OGC API, Open311, stats, the web app's
+# session.
 OPERATIONS = {
     "/v1/sightings": {"post"},
     "/v1/frames": {"post"},
@@ -30,6 +31,9 @@ OPERATIONS = {
     "/healthz": {"get"},
     "/readyz": {"get"},
     "/metrics": {"get"},
+    "/v1/admin/keys": {"get", "post"},
+    "/v1/admin/keys/{key_id}/revoke": {"post"},
+    "/v1/admin/keys/{key_id}/rotate": {"post"},
     "/v1/layers": {"get"},
     "/v1/layers/{name}": {"get", "put"},
     "/v1/policy": {"get", "put"},

@@ -20,6 +20,7 @@ MAPPED = {
     "patrol_pass",
     "pothole",
     "priority_policy",
+    "rate_bucket",
     "service_request",
     "sighting",
     "vehicle_camera",

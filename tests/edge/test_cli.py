@@ -9,7 +9,13 @@ import pytest
 
 import pothole_cli
 
-BASE = ["edge", "run", "--api", "http://127.0.0.1:9", "--key", "k", "--vehicle-id", "bus-1"]
+BASE = ["edge", "run", "--api", "http://127.0.0.1:9", "--vehicle-id", "bus-1"]
+
+
+@pytest.fixture(autouse=True)
+def vehicle_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The agent reads its key from the environment (never argv)."""
+    monkeypatch.setenv("POTHOLE_API_KEY", "k")
 
 
 @pytest.mark.parametrize(
@@ -28,6 +34,30 @@ def test_bad_options_exit_2_with_one_line(
     assert pothole_cli.main([*BASE, "--queue", str(tmp_path / "q.db"), *extra]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0] and "Traceback" not in err[0]
+
+
+@pytest.mark.parametrize("command", ["run", "flush"])
+def test_a_key_on_the_command_line_is_refused(
+    command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["edge", command, "--api", "http://127.0.0.1:9", "--key", "pw_secret"]
+    argv += ["--queue", str(tmp_path / "q")]
+    if command == "run":
+        argv += ["--vehicle-id", "bus-1", "--source", "x", "--gps", "y"]
+    assert pothole_cli.main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: --key: ") and "POTHOLE_API_KEY" in err[0]
+    assert "pw_secret" not in err[0]
+
+
+def test_without_a_key_in_the_environment_the_agent_says_which_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("POTHOLE_API_KEY")
+    monkeypatch.delenv("POTHOLE_EDGE_KEY", raising=False)
+    assert pothole_cli.main([*BASE, "--queue", str(tmp_path / "q.db"), "--source", "x", "--gps", "y"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: POTHOLE_API_KEY: ")
 
 
 def test_status_reports_pending_and_counters(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -30,6 +30,7 @@ from sim.routes import graph_route, grid_edges  # noqa: E402
 
 ADMIN_KEY = "faults-admin-key-0123456789"
 EDGE_RUN = [sys.executable, "-m", "pothole_cli", "edge", "run"]
+AGENT_ENV = os.environ | {"POTHOLE_API_KEY": ADMIN_KEY}  # the agent reads its key from here, never argv
 
 
 class KillingProxy:
@@ -128,11 +129,12 @@ def test_every_sighting_is_stored_exactly_once_through_outage_and_kills(tmp_path
         agent = subprocess.Popen(
             [
                 *EDGE_RUN,
-                *edge_run_args(pass1, api_url=proxy.url, key=ADMIN_KEY, vehicle_id="sim-1", queue_path=queue),
+                *edge_run_args(pass1, api_url=proxy.url, vehicle_id="sim-1", queue_path=queue),
                 "--drain-timeout-s",
                 "90",
             ],
             cwd=PROJECT_ROOT,
+            env=AGENT_ENV,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -155,9 +157,10 @@ def test_every_sighting_is_stored_exactly_once_through_outage_and_kills(tmp_path
         agent = subprocess.Popen(
             [
                 *EDGE_RUN,
-                *edge_run_args(pass2, api_url=proxy.url, key=ADMIN_KEY, vehicle_id="sim-1", queue_path=queue),
+                *edge_run_args(pass2, api_url=proxy.url, vehicle_id="sim-1", queue_path=queue),
             ],
             cwd=PROJECT_ROOT,
+            env=AGENT_ENV,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -179,14 +182,13 @@ def test_every_sighting_is_stored_exactly_once_through_outage_and_kills(tmp_path
                 "flush",
                 "--api",
                 server.url,
-                "--key",
-                ADMIN_KEY,
                 "--queue",
                 str(queue),
                 "--timeout-s",
                 "60",
             ],
             cwd=PROJECT_ROOT,
+            env=AGENT_ENV,
             capture_output=True,
             text=True,
             timeout=120,
@@ -218,8 +220,6 @@ def test_run_edge_agent_helper_reports_a_failing_agent(tmp_path: Path) -> None:
                 str(tmp_path / "none.csv"),
                 "--api",
                 "http://127.0.0.1:9",
-                "--key",
-                "k",
                 "--vehicle-id",
                 "v",
                 "--queue",
@@ -227,5 +227,6 @@ def test_run_edge_agent_helper_reports_a_failing_agent(tmp_path: Path) -> None:
                 "--detections",
                 str(tmp_path / "d.jsonl"),
             ],
+            key="k",
             timeout_s=60,
         )

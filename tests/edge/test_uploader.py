@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import base64
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import pytest
 from edge_factories import ScriptedApi
 
 from edge.outbox import Outbox
-from edge.uploader import Uploader
+from edge.uploader import DEFAULT_RETRY_AFTER_S, MAX_RETRY_AFTER_S, SendRound, Uploader, retry_after_s
 
 
 def queue(outbox: Outbox, n: int, vehicle: str = "bus-1") -> list[str]:
@@ -108,3 +110,69 @@ def test_an_unauthorised_key_keeps_items_queued(tmp_path: Path) -> None:
         queue(outbox, 1)
         assert Uploader(outbox, client).send_round().deferred == 1
         assert outbox.pending()["sighting"] == 1 and not outbox.dead_items()
+
+
+class RateLimitedApi(ScriptedApi):
+    """Answers 429 with Retry-After to the first `limited` requests of a path, then like the API."""
+
+    def __init__(self, path: str, limited: int, retry_after: str | None = "30") -> None:
+        super().__init__()
+        self.path, self.limited, self.retry_after = path, limited, retry_after
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == self.path and self.limited > 0:
+            self.requests.append(request)
+            self.limited -= 1
+            headers = {"Retry-After": self.retry_after} if self.retry_after is not None else {}
+            return httpx.Response(429, json={"detail": "X-API-Key: too many requests"}, headers=headers)
+        return super().__call__(request)
+
+
+def test_429_waits_for_retry_after_and_counts_nothing_against_the_items(tmp_path: Path) -> None:
+    api = RateLimitedApi("/v1/sightings", limited=1, retry_after="30")
+    now = [1000.0]
+    with Outbox(tmp_path / "q.db") as outbox, api.client() as client:
+        ids = queue(outbox, 2)
+        outbox.put("pass", "bus-1", {"client_id": "pass-1"})
+        uploader = Uploader(outbox, client, clock=lambda: now[0])
+        first = uploader.send_round()
+        assert first.deferred == 2 and first.acked == 1  # the pass has its own bucket and goes on
+        assert uploader.paused("sighting") and not uploader.paused("pass")
+        now[0] += 29.0
+        assert uploader.send_round() == SendRound()  # still waiting: nothing sent
+        assert len([r for r in api.requests if r.url.path == "/v1/sightings"]) == 1
+        assert [item.attempts for item in outbox.due("sighting")] == [0, 0]  # not a failure
+        assert "retries" not in outbox.counters() and outbox.counters()["rate_limited"] == 1
+        now[0] += 1.5
+        assert uploader.send_round().acked == 2
+        assert outbox.pending()["sighting"] == 0
+    assert sent_ids(api) == ids * 2
+
+
+@pytest.mark.parametrize(
+    ("header", "expected_s"),
+    [
+        ("7", 7.0),
+        (None, DEFAULT_RETRY_AFTER_S),
+        ("soon", DEFAULT_RETRY_AFTER_S),
+        ("99999999", MAX_RETRY_AFTER_S),
+        ("٣", DEFAULT_RETRY_AFTER_S),
+        ("Wed, 09 Dec 2026 10:00:20 GMT", 20.0),
+        ("Wed, 09 Dec 2026 09:00:00 GMT", 0.0),
+    ],
+)
+def test_retry_after_is_read_as_seconds_or_a_date_and_bounded(header: str | None, expected_s: float) -> None:
+    now = datetime(2026, 12, 9, 10, 0, 0, tzinfo=UTC)
+    assert retry_after_s(header, now=now) == pytest.approx(expected_s)
+
+
+def test_a_rate_limited_frame_waits_without_a_retry(tmp_path: Path) -> None:
+    api = RateLimitedApi("/v1/frames", limited=1, retry_after="2")
+    now = [0.0]
+    with Outbox(tmp_path / "q.db") as outbox, api.client() as client:
+        outbox.put("frame", "bus-1", {"client_id": "f-1"}, b"jpeg")
+        uploader = Uploader(outbox, client, frames_per_s=0, clock=lambda: now[0])
+        assert uploader.send_round().deferred == 1 and uploader.paused("frame")
+        now[0] += 2.5
+        assert uploader.send_round().acked == 1
+        assert "retries" not in outbox.counters()
