@@ -21,6 +21,7 @@ from api.admin.layer_routes import router as layer_admin_router
 from api.admin.policy_routes import router as policy_router
 from api.auth.service import ensure_key
 from api.config import Settings, get_settings
+from api.crews.roster_routes import router as roster_router
 from api.crews.routes import router as queue_router
 from api.db import make_engine
 from api.errors import add_error_handlers
@@ -62,6 +63,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     potholes_router,
     workorders_router,
     queue_router,
+    roster_router,
     system_router,
     layers_router,
     layer_admin_router,

@@ -109,7 +109,7 @@ def _pass(client: TestClient, key: str, vehicle_id: str, start: datetime, *, ove
 
 def test_another_vehicle_cannot_pre_empt_a_pass(client: TestClient) -> None:
     _, order_id = confirmed_pothole(client)
-    client.post("/v1/crews", json={"crew_id": "crew-1"})
+    assert client.post("/v1/crews", json={"crew_id": "crew-1"}).status_code == 201
     for status in ("assigned", "in_progress", "repaired"):
         body = {"status": status} | ({"assignee": "crew-1"} if status == "assigned" else {})
         assert client.patch(f"/v1/work-orders/{order_id}", json=body).status_code == 200
