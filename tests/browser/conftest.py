@@ -151,7 +151,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, chromium_path: str) -> Iter
         inherit_pothole_env=False,  # none of the caller's POTHOLE_* settings leak in
     )
     with api:
-        _create_crew(api.env, "crew-1")  # the roster first: a crew key belongs to a crew of it
+        for crew_id in ("crew-1", "crew-2"):  # the roster first: a crew key belongs to a crew of it
+            _create_crew(api.env, crew_id)
         crew_key = _create_key(api.env, "crew", "crew-1")
         manager_key = _create_key(api.env, "manager", "manager-1")
         pothole_ids, crew_ids = _seed(api.url, "crew-1")
