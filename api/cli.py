@@ -1,5 +1,5 @@
-"""`pothole serve`, `pothole keys create | list | revoke | rotate`, `pothole db upgrade`. Heavy imports happen
-inside commands."""
+"""`pothole serve`, `pothole keys create | list | revoke | rotate`, `pothole crews create | list | deactivate`,
+`pothole db upgrade`. Heavy imports happen inside commands."""
 
 from __future__ import annotations
 
@@ -23,8 +23,9 @@ def _fail(message: str) -> NoReturn:
     raise SystemExit(2)  # also under standalone_mode=False (pothole_cli), where typer.Exit returns 0
 
 
-def _checked(action: Callable[[], T]) -> T:
-    """Run a key operation; a refusal (bad input, no such key) is one line naming the option, exit 2."""
+def _checked(action: Callable[[], T], option_for: dict[str, str] | None = None) -> T:
+    """Run an operation; a refusal (bad input, no such key or crew) is one line naming the option, exit 2.
+    `option_for` maps a domain field to the option or argument a person typed (default `--field`)."""
     from api.errors import PotholeWatchError
 
     try:
@@ -33,10 +34,11 @@ def _checked(action: Callable[[], T]) -> T:
         field, sep, rest = str(exc).partition(":")
         if not sep:
             _fail(str(exc))
-        _fail(f"{'KEY_ID' if field == 'key_id' else '--' + field.replace('_', '-')}:{rest}")
+        named = {"key_id": "KEY_ID", **(option_for or {})}
+        _fail(f"{named.get(field, '--' + field.replace('_', '-'))}:{rest}")
 
 
-def _with_session(action: Callable[[Session], T]) -> T:
+def _with_session(action: Callable[[Session], T], option_for: dict[str, str] | None = None) -> T:
     """Migrate POTHOLE_DATABASE_URL to head, run `action` in one session, dispose of the engine."""
     from sqlmodel import Session
 
@@ -49,7 +51,7 @@ def _with_session(action: Callable[[Session], T]) -> T:
     engine = make_engine(settings.database_url)
     try:
         with Session(engine) as session:
-            return _checked(lambda: action(session))
+            return _checked(lambda: action(session), option_for)
     finally:
         engine.dispose()
 
@@ -78,8 +80,12 @@ def _when(moment: datetime | None) -> str:
 
 def register(app: typer.Typer) -> None:
     keys = typer.Typer(help="API keys (stored hashed; a key is shown once).", no_args_is_help=True)
+    crews = typer.Typer(
+        help="The crew roster: work orders are assigned to its active crews.", no_args_is_help=True
+    )
     db = typer.Typer(help="Database schema (alembic migrations).", no_args_is_help=True)
     app.add_typer(keys, name="keys")
+    app.add_typer(crews, name="crews")
     app.add_typer(db, name="db")
 
     @app.command("serve")
@@ -174,6 +180,45 @@ def register(app: typer.Typer) -> None:
         expiry = _expiry(expires_in, expires_at)
         issued = _with_session(lambda s: rotate_key(s, key_id, grace=span, expires_at=expiry))
         typer.echo(issued.key)
+
+    @crews.command("create")
+    def crews_create(
+        crew_id: str = typer.Argument(..., help="the id orders are assigned to (A-Z a-z 0-9 . _ : @ -)"),
+        display_name: str | None = typer.Option(None, "--name", help="what people read, e.g. '보수 3조'"),
+        sees_all_orders: bool = typer.Option(False, help="the crew sees every crew's orders"),
+    ) -> None:
+        """Add an active crew to the roster (then `pothole keys create --role crew --name CREW_ID`)."""
+        from api.auth.roster import create_crew
+
+        crew = _with_session(
+            lambda s: create_crew(
+                s, crew_id=crew_id, display_name=display_name, sees_all_orders=sees_all_orders
+            ),
+            {"crew_id": "CREW_ID", "display_name": "--name"},
+        )
+        typer.echo(f"crew {crew.crew_id} created")
+
+    @crews.command("list")
+    def crews_list(active_only: bool = typer.Option(False, help="leave deactivated crews out")) -> None:
+        """The roster: id, active or deactivated, grants, name (tab-separated)."""
+        from api.auth.roster import list_crews
+
+        rows = _with_session(
+            lambda s: [
+                (c.crew_id, "active" if c.active else "deactivated", c.sees_all_orders, c.display_name or "")
+                for c in list_crews(s, active_only=active_only)
+            ]
+        )
+        for crew_id, state, sees_all, name in rows:
+            typer.echo(f"{crew_id}\t{state}\t{'sees all orders' if sees_all else 'own orders'}\t{name}")
+
+    @crews.command("deactivate")
+    def crews_deactivate(crew_id: str = typer.Argument(..., help="a crew of the roster")) -> None:
+        """No new assignments to the crew and its keys stop working; its orders wait for a manager."""
+        from api.auth.roster import update_crew
+
+        _with_session(lambda s: update_crew(s, crew_id, active=False), {"crew_id": "CREW_ID"})
+        typer.echo(f"crew {crew_id} deactivated")
 
     @db.command("upgrade")
     def db_upgrade() -> None:

@@ -24,6 +24,7 @@ from api.admin.policy_routes import router as policy_router
 from api.auth.ratelimit import check_rate_limits, make_rate_limiter
 from api.auth.service import ensure_key
 from api.config import Settings, get_settings
+from api.crews.roster_routes import router as roster_router
 from api.crews.routes import router as queue_router
 from api.db import make_engine
 from api.errors import add_error_handlers
@@ -65,6 +66,7 @@ ROUTERS: tuple[APIRouter, ...] = (
     potholes_router,
     workorders_router,
     queue_router,
+    roster_router,
     system_router,
     metrics_router,
     key_admin_router,

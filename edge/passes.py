@@ -3,10 +3,15 @@
 The backend verifies repairs from coverage ("a later pass over the spot without a detection"), so each run
 reports where the vehicle drove: the GPS fixes between its first and last frame, thinned to points at least
 `min_step_m` apart (plus the last fix). A run longer than `max_s` is cut into several passes.
+
+A pass id is `<start, UTC seconds>Z/<64 random bits>`: drawn once when the pass starts, carried by every
+sighting of the pass and by its report, and kept by the outbox across every retry, so it names one pass
+for good, and nobody can guess it from the vehicle and the time. The API scopes it to the vehicle anyway.
 """
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -15,7 +20,7 @@ from common.contract import PassIn, TrackPoint, format_time_utc, utc_datetime, w
 from common.geodesy import distance_m
 from common.gps import GpsFix
 
-__all__ = ["PassClock", "pass_body", "thin_track"]
+__all__ = ["PassClock", "new_pass_id", "pass_body", "thin_track"]
 
 
 def thin_track(fixes: Sequence[GpsFix], min_step_m: float) -> list[GpsFix]:
@@ -41,8 +46,8 @@ def pass_body(
     """The POST /v1/passes body (`PassIn`), or None when fewer than two points were driven with a fix.
 
     The pass id that the pass's sightings carry is the report's idempotency key (`client_id`): the API
-    finds the sightings to fold by that key directly, and a report queued twice (a restart that re-reads
-    the same pass) is still one pass. Without an id (a pass with no frames), a random key is used.
+    finds the sightings to fold by that key directly, and every retry of the queued report is still one
+    pass. Without an id (a pass with no frames), a random key is used.
     """
     track = thin_track(fixes, min_step_m)
     if len(track) < 2:
@@ -55,6 +60,11 @@ def pass_body(
         track=[TrackPoint.from_fix(fix) for fix in track],
     )
     return wire_json(body)
+
+
+def new_pass_id(start_utc_s: float) -> str:
+    """'2026-11-18T11:06:40Z/9f86d081884c7d65': a readable start, then unguessable (module docstring)."""
+    return f"{format_time_utc(start_utc_s)[:19]}Z/{secrets.token_hex(8)}"
 
 
 class PassClock:
@@ -75,7 +85,7 @@ class PassClock:
             closed = self.close()
         if self.start_utc_s is None:
             self.start_utc_s = t_utc_s
-            self.pass_id = f"{self.vehicle_id}/{format_time_utc(t_utc_s)[:19]}Z"
+            self.pass_id = new_pass_id(t_utc_s)
         self.end_utc_s = t_utc_s
         return closed
 

@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("POTHOLE_SHARED_DIR", ROOT.parent / "shared"))
 DEMO_DIR = ROOT / ".demo"
 HWASEONG_CITY_HALL = (37.1995, 126.8312)
+DEMO_CREW, DEMO_CREW_ORDERS = "crew-1", 5
 
 
 def say(text: str = "") -> None:
@@ -171,7 +172,7 @@ def run_demo(wanted_port: int, no_wait: bool, demo_dir: Path) -> int:
         say()
         say(f"Open {api.url}/ (crews' app) or {api.url}/docs (API); admin key: {admin_key}")
         if summary.get("crew_key"):
-            say(f"crew key (crew 'crew-1'): {summary['crew_key']}")
+            say(f"crew key (crew '{DEMO_CREW}'): {summary['crew_key']}")
         say("Start it again later with the same data:")
         say(
             f"  POTHOLE_DATABASE_URL={database_url} POTHOLE_BOOTSTRAP_ADMIN_KEY={admin_key} "
@@ -220,7 +221,9 @@ def run_patrol(
         vid = vehicle["vehicle_id"]
         keys[vid] = create_key(database_url, "vehicle", vid) or admin_key
         api.put_camera(vid, manifest["camera"])
-    crew_key = create_key(database_url, "crew", "crew-1")
+    with api.client() as client:  # the roster first: a crew key belongs to a crew of it
+        client.post("/v1/crews", json={"crew_id": DEMO_CREW, "display_name": "보수 1조 (Repair crew 1)"})
+    crew_key = create_key(database_url, "crew", DEMO_CREW)
     totals = {"frames": 0, "sightings": 0, "passes": 0, "tracks": 0, "frames_sent": 0}
     from sim.harness import passes_in_time_order, replay_pass
 
@@ -271,7 +274,22 @@ def run_patrol(
             f"the server's model found {found} boxes in them (put on the map from this vehicle's GPS, so "
             "they are not the virtual potholes)"
         )
+    assigned = assign_to_crew(api, DEMO_CREW, DEMO_CREW_ORDERS)
+    say(f"crew:    the {assigned} most urgent work orders assigned to {DEMO_CREW} (its key's queue)")
     return totals | {"crew_key": crew_key, "truth": len(manifest["potholes"])}
+
+
+def assign_to_crew(api: Any, crew_id: str, n: int) -> int:
+    """As a manager would: the top of the queue goes to the crew, so its key sees work to do."""
+    with api.client() as client:
+        queue = client.get("/v1/queue", params={"limit": n})
+        items = queue.json().get("items", []) if queue.status_code == 200 else []
+        done = [
+            client.patch(f"/v1/work-orders/{item['id']}", json={"status": "assigned", "assignee": crew_id})
+            for item in items
+            if item.get("status") in ("open", "reopened")
+        ]
+    return sum(1 for answer in done if answer.status_code == 200)
 
 
 def report(api: Any, summary: dict[str, Any], elapsed_s: float) -> None:
@@ -308,6 +326,11 @@ def report(api: Any, summary: dict[str, Any], elapsed_s: float) -> None:
         )
     if not items:
         say("  (empty: no pothole is confirmed yet)")
+    if summary.get("crew_key"):
+        with api.client(summary["crew_key"]) as client:
+            mine = client.get("/v1/queue")
+        count = mine.json().get("count") if mine.status_code == 200 else f"HTTP {mine.status_code}"
+        say(f"{DEMO_CREW}'s queue (its own key): {count} work orders")
 
 
 if __name__ == "__main__":

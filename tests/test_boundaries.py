@@ -208,6 +208,7 @@ WRITERS: dict[str, str] = {
     "Pothole": "api/potholes/repository.py",
     "Sighting": "api/potholes/repository.py",
     "ServiceRequest": "api/potholes/repository.py",
+    "Crew": "api/auth/roster.py",
 }
 CORE_WRITES = {
     "insert",
@@ -221,10 +222,11 @@ SESSION_WRITES = {"delete", "merge"}  # session.delete(row) / session.merge(row)
 
 
 def _columns() -> dict[str, set[str]]:
+    from api.auth.tables import Crew
     from api.potholes.tables import Pothole, ServiceRequest, Sighting
     from api.workorders.tables import WorkOrder, WorkOrderEvent
 
-    tables = (WorkOrder, WorkOrderEvent, Pothole, Sighting, ServiceRequest)
+    tables = (WorkOrder, WorkOrderEvent, Pothole, Sighting, ServiceRequest, Crew)
     return {t.__name__: set(t.__table__.columns.keys()) for t in tables}  # type: ignore[attr-defined]
 
 

@@ -18,9 +18,10 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from api.auth.roster import get_crew, require_active_crew
 from api.auth.tables import ApiKey, Role
 from api.db import begin_write
-from api.errors import AuthError, ConflictError, InvalidInputError, NotFoundError
+from api.errors import AuthError, ConflictError, ForbiddenError, InvalidInputError, NotFoundError
 from api.types import utc_now
 
 __all__ = [
@@ -47,11 +48,13 @@ _UNIT_S = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 @dataclass(frozen=True, slots=True)
 class Principal:
     """Who is calling: `name` is the vehicle_id of a vehicle key and the crew id of a crew key; `key_id`
-    names the key itself (its rate buckets), None for a principal made up in code."""
+    names the key itself (its rate buckets), None for a principal made up in code; `sees_all_orders` is a
+    crew's grant from a manager (`api.auth.roster`)."""
 
     name: str
     role: Role
     key_id: int | None = None
+    sees_all_orders: bool = False
 
 
 class KeyRefused(AuthError):
@@ -143,6 +146,8 @@ def issue_key(
     key = key or new_key()
     if len(key) < 16:
         raise InvalidInputError("key: must be at least 16 characters")
+    if parsed_role == Role.CREW:
+        require_active_crew(session, name, "name")  # a crew key belongs to a crew of the roster
     row = ApiKey(name=name, role=parsed_role.value, key_hash=hash_key(key), expires_at=expires_at)
     session.add(row)
     session.commit()
@@ -171,7 +176,8 @@ def ensure_key(session: Session, *, role: str, name: str, key: str) -> None:
 
 
 def authenticate(session: Session, key: str, *, now: datetime | None = None) -> Principal:
-    """The principal of a valid key; KeyRefused says why a key is unknown, revoked or expired.
+    """The principal of a valid key; KeyRefused says why a key is unknown, revoked or expired, and a
+    crew key whose crew was deactivated (or is not in the roster) is refused with a ForbiddenError.
 
     The key's `last_used_at` is written when it is older than LAST_USED_RESOLUTION, so a busy key costs
     one write a minute, not one per request (on SQLite every write takes the database lock).
@@ -187,7 +193,14 @@ def authenticate(session: Session, key: str, *, now: datetime | None = None) -> 
             f"this key expired at {row.expires_at:%Y-%m-%d %H:%M} UTC; ask an administrator for a new one"
         )
     assert row.id is not None
-    principal = Principal(row.name, Role(row.role), row.id)
+    role = Role(row.role)
+    sees_all_orders = False
+    if role == Role.CREW:
+        crew = get_crew(session, row.name)
+        if crew is None or not crew.active:
+            raise ForbiddenError(f"crew '{row.name}' is not active in the roster: ask a manager")
+        sees_all_orders = crew.sees_all_orders
+    principal = Principal(row.name, role, row.id, sees_all_orders)
     if row.last_used_at is None or row.last_used_at < now - LAST_USED_RESOLUTION:
         session.rollback()  # end the read (expires `row`): the write starts its own transaction, as a writer
         _touch(session, principal.key_id, now)

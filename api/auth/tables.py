@@ -1,4 +1,5 @@
-"""API keys and their rate buckets: only the SHA-256 of a key is stored; the key is shown once."""
+"""API keys and their rate buckets (only the SHA-256 of a key is stored; the key is shown once), and the
+crew roster."""
 
 from __future__ import annotations
 
@@ -49,3 +50,19 @@ class RateBucket(SQLModel, table=True):
     tokens: float
     updated_s: float
     granted: bool = True
+
+
+class Crew(SQLModel, table=True):
+    """A crew in the roster: work orders are assigned to its `crew_id`, and its keys are named after it.
+
+    A crew is deactivated, never deleted, so the orders and history that name it keep their meaning.
+    """
+
+    __tablename__ = "crew"
+
+    crew_id: str = Field(primary_key=True, max_length=128)
+    display_name: str | None = Field(default=None, max_length=200)
+    active: bool = True
+    sees_all_orders: bool = False  # a manager's grant: every crew's orders, not only its own
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime)

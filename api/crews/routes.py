@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from api.auth.deps import Staff
+from api.auth.scope import queue_crew
 from api.crews.queue import queue_rows
 from api.crews.route import plan_route, route_length_m
 from api.db import SessionDep
@@ -41,9 +42,11 @@ def get_queue(
     format: Literal["json", "geojson"] = "json",
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> JSONResponse:
-    """Priority, then due time. With `route_from`, the first `limit` orders (at most 60) are visited
+    """Priority, then due time; a crew's key reads its own crew's queue (`crew` defaults to it) unless a
+    manager granted it every crew's. With `route_from`, the first `limit` orders (at most 60) are visited
     in nearest-neighbour + 2-opt order instead, and the route's length is reported."""
     start = parse_point(route_from) if route_from else None
+    crew = queue_crew(principal, crew)
     rows = queue_rows(session, crew=crew, bbox=parse_bbox(bbox), limit=min(limit, 60) if start else limit)
     route: dict[str, Any] | None = None
     if start is not None:

@@ -22,6 +22,7 @@ from api.potholes.dedup import (
     pass_observation,
     plan_folds,
 )
+from api.potholes.pass_keys import given_pass_key, shown_pass_id
 from api.potholes.repository import (
     fold_into,
     pass_keys_between,
@@ -38,18 +39,25 @@ from common.geodesy import LatLon
 
 
 def fold_pass(engine: Engine, pass_in: PassIn, settings: Settings, hooks: Hooks, now: datetime) -> list[int]:
-    """The pass's sightings are those with its client_id as pass_id, or else its vehicle's in its time
-    window (whatever pass ids they carry); the ids of the records folded away."""
+    """The pass's sightings are its vehicle's with its client_id as pass_id, or else its vehicle's in its
+    time window (whatever pass ids they carry); the ids of the records folded away."""
     with Session(engine) as session:
-        keys = {pass_in.client_id} | set(
+        keys = {given_pass_key(pass_in.vehicle_id, pass_in.client_id)} | set(
             pass_keys_between(session, pass_in.vehicle_id, pass_in.started_at, pass_in.ended_at)
         )
         session.commit()
-    return [pothole_id for key in sorted(keys) for pothole_id in _fold_key(engine, key, settings, hooks, now)]
+    return [
+        pothole_id
+        for key in sorted(keys)
+        for pothole_id in _fold_key(engine, key, shown_pass_id(pass_in.vehicle_id, key), settings, hooks, now)
+    ]
 
 
-def _fold_key(engine: Engine, pass_key: str, settings: Settings, hooks: Hooks, now: datetime) -> list[int]:
-    """Plan on a read, then apply under the write locks of every record involved (re-checked there)."""
+def _fold_key(
+    engine: Engine, pass_key: str, shown: str, settings: Settings, hooks: Hooks, now: datetime
+) -> list[int]:
+    """Plan on a read, then apply under the write locks of every record involved (re-checked there);
+    `shown` names the pass in the orders' history (the pass id as the vehicle sent it)."""
     with Session(engine, expire_on_commit=False) as session:
         rows = pass_neighbours(session, pass_key)
         sources = own_pass_records(rows)
@@ -74,7 +82,7 @@ def _fold_key(engine: Engine, pass_key: str, settings: Settings, hooks: Hooks, n
         ]
         try:
             begin_write(session, keys)
-            folded = [f.source_id for f in folds if _apply(session, f, pass_key, settings, hooks, now)]
+            folded = [f.source_id for f in folds if _apply(session, f, pass_key, shown, settings, hooks, now)]
             session.commit()
         except BaseException:
             session.rollback()
@@ -83,7 +91,7 @@ def _fold_key(engine: Engine, pass_key: str, settings: Settings, hooks: Hooks, n
 
 
 def _apply(
-    session: Session, fold: Fold, pass_key: str, settings: Settings, hooks: Hooks, now: datetime
+    session: Session, fold: Fold, pass_key: str, shown: str, settings: Settings, hooks: Hooks, now: datetime
 ) -> bool:
     """Move the source's sightings to the target as one more pass; False (nothing done) when the source
     is no longer a fresh candidate of this pass alone, or the target has been seen by this pass since."""
@@ -117,12 +125,12 @@ def _apply(
     sightings = target.sighting_count + source.sighting_count
     first_seen, last_seen = min(target.first_seen, source.first_seen), max(target.last_seen, source.last_seen)
     if order is not None:
-        why = f"pothole {fold.source_id} is pothole {fold.target_id} seen through pass {pass_key}'s GPS bias"
+        why = f"pothole {fold.source_id} is pothole {fold.target_id} seen through pass {shown}'s GPS bias"
         hand_over(
             session,
             order,
             target_pothole_id=fold.target_id,
-            actor=f"system:pass/{pass_key}",
+            actor=f"system:pass/{shown}",
             now=now,
             why=why,
         )
@@ -152,8 +160,8 @@ def _apply(
             pothole,
             hooks,
             now,
-            actor=f"system:pass/{pass_key}",
-            evidence_note=f"detected again by pass {pass_key} (its GPS bias taken out)",
+            actor=f"system:pass/{shown}",
+            evidence_note=f"detected again by pass {shown} (its GPS bias taken out)",
         )
     session.flush()
     return True

@@ -23,8 +23,10 @@ from api.system.metrics import get_metrics
 from common.contract import FrameMetaIn, clip_box
 
 
-def find_frame(session: Session, client_id: str) -> Frame | None:
-    return session.exec(select(Frame).where(Frame.client_id == client_id)).first()
+def find_frame(session: Session, vehicle_id: str, client_id: str) -> Frame | None:
+    """The vehicle's own frame with this idempotency key (another vehicle's is never returned)."""
+    query = select(Frame).where(Frame.vehicle_id == vehicle_id, Frame.client_id == client_id)
+    return session.exec(query).first()
 
 
 def replay(frame: Frame) -> dict[str, Any]:
@@ -85,7 +87,7 @@ def store_frame(
         keys = [k for p in placements if isinstance(p, Placed) for k in lock_keys(p, settings)]
         try:
             begin_write(session, keys)
-            existing = find_frame(session, meta.client_id)
+            existing = find_frame(session, meta.vehicle_id, meta.client_id)
             if existing is not None:
                 session.rollback()
                 return replay(existing), False
@@ -127,7 +129,7 @@ def store_frame(
             session.commit()
         except IntegrityError:
             session.rollback()
-            existing = find_frame(session, meta.client_id)
+            existing = find_frame(session, meta.vehicle_id, meta.client_id)
             if existing is None:
                 raise
             return replay(existing), False

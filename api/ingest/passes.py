@@ -14,6 +14,7 @@ from api.config import Settings
 from api.db import begin_write
 from api.geo import cells_covering
 from api.geo.grid import cell_ranges
+from api.potholes.pass_keys import given_pass_key
 from api.potholes.repository import seen_between
 from api.potholes.tables import Pothole, PotholeStatus
 from api.vehicles.repository import prune_fixes, record_fixes
@@ -32,6 +33,14 @@ def _answer(row: PatrolPass, status: str) -> dict[str, Any]:
         "status": status,
         "verified_work_orders": list(row.verified_orders),
     }
+
+
+def _find_pass(session: Session, pass_in: PassIn) -> PatrolPass | None:
+    """The vehicle's own pass with this idempotency key (another vehicle's is never returned)."""
+    query = select(PatrolPass).where(
+        PatrolPass.vehicle_id == pass_in.vehicle_id, PatrolPass.client_id == pass_in.client_id
+    )
+    return session.exec(query).first()
 
 
 def _repaired_near_track(session: Session, track: list[LatLon], settings: Settings) -> list[Pothole]:
@@ -56,7 +65,7 @@ def record_pass(
 ) -> tuple[dict[str, Any], bool]:
     track = [LatLon(p.lat, p.lon) for p in pass_in.track]
     with Session(engine, expire_on_commit=False) as session:
-        existing = session.exec(select(PatrolPass).where(PatrolPass.client_id == pass_in.client_id)).first()
+        existing = _find_pass(session, pass_in)
         if existing is not None:
             return _answer(existing, "duplicate"), False
         candidates = _repaired_near_track(session, track, settings)
@@ -103,7 +112,7 @@ def record_pass(
                     pass_in.vehicle_id,
                     pass_in.started_at,
                     pass_in.ended_at,
-                    pass_in.client_id,
+                    given_pass_key(pass_in.vehicle_id, pass_in.client_id),
                 ):
                     continue
                 transition(
@@ -121,9 +130,7 @@ def record_pass(
             session.commit()
         except IntegrityError:
             session.rollback()
-            existing = session.exec(
-                select(PatrolPass).where(PatrolPass.client_id == pass_in.client_id)
-            ).first()
+            existing = _find_pass(session, pass_in)
             if existing is None:
                 raise
             return _answer(existing, "duplicate"), False

@@ -12,6 +12,7 @@ from api.config import Settings
 from api.geo import CameraProfile, GeoDetection, cells_covering, geolocate_box
 from api.layers.runtime import Enricher
 from api.policy.score import Prioritiser
+from api.potholes.pass_keys import bucket_pass_key, given_pass_key
 from api.services import Services
 from api.vehicles.repository import recent_fixes
 from common.geodesy import LatLon
@@ -58,10 +59,11 @@ class Placed:
 
 
 def pass_key_for(vehicle_id: str, pass_id: str | None, captured_at: datetime, settings: Settings) -> str:
-    """The patrol pass a sighting belongs to: the vehicle's own id, else vehicle + a time bucket."""
+    """The patrol pass a sighting belongs to (`api.potholes.pass_keys`): the vehicle's pass id, else its
+    time bucket."""
     if pass_id:
-        return pass_id
-    return f"{vehicle_id}@{int(captured_at.timestamp() // settings.pass_gap_s)}"
+        return given_pass_key(vehicle_id, pass_id)
+    return bucket_pass_key(vehicle_id, captured_at.timestamp(), settings.pass_gap_s)
 
 
 def place(session: Session, draft: Draft, camera: CameraProfile, settings: Settings) -> Placed:

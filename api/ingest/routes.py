@@ -120,7 +120,7 @@ async def post_frame(
 
     def lookup() -> Any:
         with Session(engine) as session:
-            frame = find_frame(session, meta.client_id)
+            frame = find_frame(session, meta.vehicle_id, meta.client_id)
             return (replay(frame) if frame else None), get_camera(session, meta.vehicle_id)
 
     earlier, camera = await run_in_threadpool(lookup)

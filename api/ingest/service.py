@@ -220,7 +220,7 @@ def ingest_one(
     try:
         placed = place(session, draft, camera, settings)
     except GeolocationError as exc:
-        existing = find_sighting(session, draft.client_id)
+        existing = find_sighting(session, draft.vehicle_id, draft.client_id)
         session.commit()  # end the read transaction
         if existing is not None:
             return _duplicate(existing)
@@ -237,7 +237,7 @@ def ingest_one(
         session.commit()
     except IntegrityError:
         session.rollback()  # a retry: the unique client_id index refused it, and nothing was applied
-        existing = find_sighting(session, draft.client_id)
+        existing = find_sighting(session, draft.vehicle_id, draft.client_id)
         session.commit()
         if existing is None:
             raise

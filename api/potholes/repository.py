@@ -294,8 +294,10 @@ def get_pothole_or_raise(session: Session, pothole_id: int) -> Pothole:
     return pothole
 
 
-def find_sighting(session: Session, client_id: str) -> Sighting | None:
-    return session.exec(select(Sighting).where(Sighting.client_id == client_id)).first()
+def find_sighting(session: Session, vehicle_id: str, client_id: str) -> Sighting | None:
+    """The vehicle's own sighting with this idempotency key (another vehicle's is never returned)."""
+    query = select(Sighting).where(Sighting.vehicle_id == vehicle_id, Sighting.client_id == client_id)
+    return session.exec(query).first()
 
 
 def pass_seen(session: Session, pothole_id: int, pass_key: str) -> bool:

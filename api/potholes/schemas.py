@@ -9,6 +9,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from api.potholes.pass_keys import shown_pass_id
 from api.potholes.tables import Pothole, Sighting
 
 
@@ -119,7 +120,7 @@ def sighting_public(s: Sighting) -> SightingPublic:
         length_m=round(s.length_m, 3),
         confidence=s.confidence,
         model_id=s.model_id,
-        pass_id=s.pass_key,
+        pass_id=shown_pass_id(s.vehicle_id, s.pass_key),
         box_xyxy_px=list(s.box_xyxy_px),
         frame_wh=[s.frame_w, s.frame_h],
         negative=s.negative,

@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, Index, LargeBinary
+from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from api.types import JsonType, UtcDateTime, utc_now
@@ -52,9 +52,11 @@ class Frame(SQLModel, table=True):
     """A frame analysed on the server; the image itself is not kept (privacy), only the answer."""
 
     __tablename__ = "frame"
+    # idempotency is per vehicle: another vehicle's client_id is another frame
+    __table_args__ = (UniqueConstraint("vehicle_id", "client_id", name="uq_frame_vehicle_client"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    client_id: str = Field(max_length=128, unique=True)
+    client_id: str = Field(max_length=128)
     vehicle_id: str = Field(max_length=128, index=True)
     captured_at: datetime = Field(sa_type=UtcDateTime)
     frame_w: int
@@ -69,10 +71,12 @@ class Sighting(SQLModel, table=True):
     __table_args__ = (
         Index("ix_sighting_pothole_pass", "pothole_id", "pass_key"),
         Index("ix_sighting_pass_time", "pass_key", "captured_at"),  # the pass's bias from its neighbours
+        # idempotency is per vehicle: another vehicle's client_id is another sighting
+        UniqueConstraint("vehicle_id", "client_id", name="uq_sighting_vehicle_client"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    client_id: str = Field(max_length=160, unique=True)
+    client_id: str = Field(max_length=160)
     vehicle_id: str = Field(max_length=128, index=True)
     pothole_id: int | None = Field(default=None, foreign_key="pothole.id")
     frame_id: int | None = Field(default=None, foreign_key="frame.id", index=True)
@@ -88,7 +92,7 @@ class Sighting(SQLModel, table=True):
     box_xyxy_px: list[float] = Field(sa_column=Column(JsonType, nullable=False))
     confidence: float
     model_id: str | None = Field(default=None, max_length=128)
-    pass_key: str = Field(max_length=200)
+    pass_key: str = Field(max_length=300)  # the vehicle's own: `api.ingest.placement.pass_key_for`
     track_id: str | None = Field(default=None, max_length=64)
     lat: float
     lon: float

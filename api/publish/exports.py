@@ -1,4 +1,5 @@
-"""GET /v1/exports/potholes.geojson and .csv: every pothole matching status, district, time range, bbox."""
+"""GET /v1/exports/potholes.geojson and .csv: every pothole matching status, district, time range, bbox;
+work-order columns as the caller's key may see them (`api.publish.features.columns_for`)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from sqlmodel import Session
 from api.auth.deps import AnyCaller
 from api.errors import InvalidInputError
 from api.potholes.tables import PotholeStatus
-from api.publish.features import FLAT_COLUMNS, PotholeFilter, flat_properties, pothole_feature, query_potholes
+from api.publish.features import PotholeFilter, columns_for, flat_properties, pothole_feature, query_potholes
 from api.publish.params import parse_bbox, parse_datetime
 from api.services import services_of
 
@@ -65,10 +66,10 @@ def _stamp() -> str:
     responses={200: {"content": {"application/geo+json": {}}}},
 )
 def export_geojson(
-    request: Request, _: AnyCaller, flt: Annotated[PotholeFilter, Depends(export_filter)]
+    request: Request, principal: AnyCaller, flt: Annotated[PotholeFilter, Depends(export_filter)]
 ) -> JSONResponse:
     rows = _rows(request, flt)
-    body = {"type": "FeatureCollection", "features": [pothole_feature(p, o) for p, o in rows]}
+    body = {"type": "FeatureCollection", "features": [pothole_feature(p, o, principal) for p, o in rows]}
     return JSONResponse(
         body,
         media_type="application/geo+json",
@@ -83,14 +84,14 @@ def export_geojson(
     responses={200: {"content": {"text/csv": {}}}},
 )
 def export_csv(
-    request: Request, _: AnyCaller, flt: Annotated[PotholeFilter, Depends(export_filter)]
+    request: Request, principal: AnyCaller, flt: Annotated[PotholeFilter, Depends(export_filter)]
 ) -> Response:
     rows = _rows(request, flt)
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=list(FLAT_COLUMNS), lineterminator="\n")
+    writer = csv.DictWriter(out, fieldnames=list(columns_for(principal)), lineterminator="\n")
     writer.writeheader()
     for pothole, order in rows:
-        writer.writerow(flat_properties(pothole, order))
+        writer.writerow(flat_properties(pothole, order, principal))
     return Response(
         out.getvalue(),
         media_type="text/csv; charset=utf-8",

@@ -2,7 +2,8 @@
 
 GIS tools (QGIS, ArcGIS) read flat attribute tables, so the nested `context` and `work_order` are
 flattened into plain columns here, once, for GeoJSON exports, CSV and OGC API Features alike. Photos are
-never published.
+never published. The work-order columns are the caller's to see (`api.auth.scope`): the public and
+vehicle keys never get them (`columns_for`), a crew gets them filled for its own orders only (`visible`).
 """
 
 from __future__ import annotations
@@ -15,13 +16,25 @@ from typing import Any
 from sqlalchemy import func, or_
 from sqlmodel import Session, col, select
 
+from api.auth.scope import sees_order, sees_work_orders
+from api.auth.service import Principal
 from api.potholes.tables import Pothole, PotholeStatus
 from api.workorders.service import orders_by_pothole
 from api.workorders.tables import WorkOrder
 
-__all__ = ["FLAT_COLUMNS", "PotholeFilter", "flat_properties", "pothole_feature", "query_potholes"]
+__all__ = [
+    "FLAT_COLUMNS",
+    "ORDER_COLUMNS",
+    "POTHOLE_COLUMNS",
+    "PotholeFilter",
+    "columns_for",
+    "flat_properties",
+    "pothole_feature",
+    "query_potholes",
+    "visible",
+]
 
-FLAT_COLUMNS = (
+POTHOLE_COLUMNS = (
     "id",
     "lat",
     "lon",
@@ -39,6 +52,8 @@ FLAT_COLUMNS = (
     "first_seen",
     "last_seen",
     "max_confidence",
+)
+ORDER_COLUMNS = (
     "work_order_id",
     "work_order_status",
     "priority",
@@ -47,6 +62,17 @@ FLAT_COLUMNS = (
     "score",
     "score_terms",
 )
+FLAT_COLUMNS = POTHOLE_COLUMNS + ORDER_COLUMNS
+
+
+def columns_for(principal: Principal | None) -> tuple[str, ...]:
+    """The columns a caller's tables and features carry."""
+    return FLAT_COLUMNS if sees_work_orders(principal) else POTHOLE_COLUMNS
+
+
+def visible(principal: Principal | None, order: WorkOrder | None) -> WorkOrder | None:
+    """The order as the caller may see it: None where it is another crew's (its columns stay empty)."""
+    return order if order is not None and sees_order(principal, order.assignee) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,11 +137,13 @@ def terms_text(terms: list[dict[str, Any]] | None) -> str:
     return "; ".join(f"{t['points']:+g} {t['reason']}" for t in terms or [])
 
 
-def flat_properties(pothole: Pothole, order: WorkOrder | None) -> dict[str, Any]:
+def flat_properties(pothole: Pothole, order: WorkOrder | None, principal: Principal | None) -> dict[str, Any]:
+    """The columns `principal` may read (`columns_for`), the order's only where it may see it."""
+    order = visible(principal, order)
     context = pothole.context or {}
     district = context.get("district") or {}
     road = context.get("road") or {}
-    return {
+    row = {
         "id": pothole.id,
         "lat": round(pothole.lat, 7),
         "lon": round(pothole.lon, 7),
@@ -141,13 +169,14 @@ def flat_properties(pothole: Pothole, order: WorkOrder | None) -> dict[str, Any]
         "score": order.score if order else None,
         "score_terms": terms_text(order.score_terms) if order else None,
     }
+    return {column: row[column] for column in columns_for(principal)}
 
 
-def pothole_feature(pothole: Pothole, order: WorkOrder | None) -> dict[str, Any]:
+def pothole_feature(pothole: Pothole, order: WorkOrder | None, principal: Principal | None) -> dict[str, Any]:
     """RFC 7946 Feature: [lon, lat] with 7 decimals; the id is the pothole id."""
     return {
         "type": "Feature",
         "id": pothole.id,
         "geometry": {"type": "Point", "coordinates": [round(pothole.lon, 7), round(pothole.lat, 7)]},
-        "properties": flat_properties(pothole, order),
+        "properties": flat_properties(pothole, order, principal),
     }

@@ -150,8 +150,8 @@ def _pothole_collection(request: Request) -> dict[str, Any]:
         request,
         POTHOLES,
         "Potholes",
-        "Potholes (candidate, confirmed, repaired) with district, road, work order status, "
-        "priority and its score breakdown. Photos are not published.",
+        "Potholes (candidate, confirmed, repaired) with district and road; with a staff key also their "
+        "work order status, priority and its score breakdown. Photos are not published.",
         extent,
     )
 
@@ -259,14 +259,14 @@ def _layer_items(layer: Layer, bbox: tuple[float, float, float, float] | None) -
     response_class=JSONResponse,
     responses={200: {"content": {GEOJSON: {}}}},
 )
-def items(collection_id: str, request: Request, _: PublicReader) -> JSONResponse:
+def items(collection_id: str, request: Request, caller: PublicReader) -> JSONResponse:
     limit, offset = _paging(request)
     bbox, start, end = _filters(request)
     if collection_id == POTHOLES:
         flt = PotholeFilter(bbox=bbox, start=start, end=end, include_rejected=False)
         with Session(services_of(request.app).engine) as session:
             rows, matched = query_potholes(session, flt, limit=limit, offset=offset)
-        features = [pothole_feature(p, o) for p, o in rows]
+        features = [pothole_feature(p, o, caller) for p, o in rows]
         return _collection_page(request, collection_id, features, matched or 0, limit, offset)
     layer = _layer_or_404(request, collection_id)
     indices = _layer_items(layer, bbox)  # layers carry no time: datetime does not filter them
@@ -280,7 +280,7 @@ def items(collection_id: str, request: Request, _: PublicReader) -> JSONResponse
     response_class=JSONResponse,
     responses={200: {"content": {GEOJSON: {}}}},
 )
-def item(collection_id: str, feature_id: str, request: Request, _: PublicReader) -> JSONResponse:
+def item(collection_id: str, feature_id: str, request: Request, caller: PublicReader) -> JSONResponse:
     base = f"{_base(request)}/collections/{collection_id}"
     if collection_id == POTHOLES:
         pothole_id = int(feature_id) if feature_id.isdigit() else -1
@@ -290,7 +290,7 @@ def item(collection_id: str, feature_id: str, request: Request, _: PublicReader)
             )
         if not rows:
             raise OgcError(404, "NotFound", f"featureId: pothole {feature_id!r} does not exist")
-        feature = pothole_feature(*rows[0])
+        feature = pothole_feature(*rows[0], caller)
     else:
         found = _layer_or_404(request, collection_id).feature_by_id(feature_id)
         if found is None:

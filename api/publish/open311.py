@@ -14,6 +14,8 @@ from typing import Any
 from fastapi import APIRouter, Request
 from sqlmodel import Session, col, select
 
+from api.auth.scope import sees_order, sees_work_orders
+from api.auth.service import Principal
 from api.potholes.open311 import PREFIX, SERVICE, SERVICE_CODE, TAGS, Open311Error, check_jurisdiction
 from api.potholes.tables import ServiceRequest
 from api.publish.access import PublicReader
@@ -49,7 +51,12 @@ def service_definition(
     return {"service_code": SERVICE_CODE, "attributes": []}
 
 
-def _records(request: Request, session: Session, rows: list[Any], with_media: bool) -> list[dict[str, Any]]:
+def _records(
+    request: Request, session: Session, rows: list[Any], caller: Principal | None
+) -> list[dict[str, Any]]:
+    """Records as `caller` may read them: staff see citizens' media and the notes in full for the orders
+    they may see (`api.auth.scope`); the public and vehicles see neither."""
+    with_media = sees_work_orders(caller)
     settings = services_of(request.app).settings
     ids = [p.id for p, _ in rows]
     reports: dict[int, list[ServiceRequest]] = {}
@@ -63,7 +70,9 @@ def _records(request: Request, session: Session, rows: list[Any], with_media: bo
     out = []
     for pothole, order in rows:
         citizen = reports.get(pothole.id, [])
-        status, notes = open311_status(pothole, order)
+        status, notes = open311_status(
+            pothole, order, detailed=order is not None and sees_order(caller, order.assignee)
+        )
         context = pothole.context or {}
         district, road = context.get("district") or {}, context.get("road") or {}
         address = ", ".join(str(v) for v in (road.get("name"), district.get("name")) if v) or None
@@ -139,7 +148,7 @@ def list_requests(
         rows, _n = query_potholes(
             session, PotholeFilter(start=start, end=end, ids=ids), limit=None, count=False
         )
-        records = _records(request, session, rows, with_media=caller is not None)
+        records = _records(request, session, rows, caller)
     records = [r for r in records if not wanted or r["status"] in wanted]
     return records[-MAX_REQUESTS:][::-1]  # newest first
 
@@ -159,4 +168,4 @@ def get_request(
         )
         if not rows:
             raise Open311Error(404, f"service_request_id: {service_request_id!r} does not exist")
-        return _records(request, session, rows, with_media=caller is not None)
+        return _records(request, session, rows, caller)

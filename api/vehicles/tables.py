@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, Index
+from sqlalchemy import Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from api.types import JsonType, UtcDateTime, utc_now
@@ -40,9 +40,11 @@ class VehicleFix(SQLModel, table=True):
 
 class PatrolPass(SQLModel, table=True):
     __tablename__ = "patrol_pass"
+    # idempotency is per vehicle: another vehicle's client_id is another pass
+    __table_args__ = (UniqueConstraint("vehicle_id", "client_id", name="uq_patrol_pass_vehicle_client"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    client_id: str = Field(max_length=128, unique=True)
+    client_id: str = Field(max_length=128)
     vehicle_id: str = Field(max_length=128, index=True)
     started_at: datetime = Field(sa_type=UtcDateTime)
     ended_at: datetime = Field(sa_type=UtcDateTime)

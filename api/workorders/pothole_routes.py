@@ -13,15 +13,31 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from api.auth.deps import Staff
+from api.auth.scope import sees_order
+from api.auth.service import Principal
 from api.db import SessionDep
 from api.errors import InvalidInputError, NotFoundError
 from api.potholes.repository import get_pothole_or_raise, list_potholes, sightings_of
-from api.potholes.schemas import PotholeDetail, feature, photo_url, pothole_public, sighting_public
+from api.potholes.schemas import (
+    PotholeDetail,
+    WorkOrderSummary,
+    feature,
+    photo_url,
+    pothole_public,
+    sighting_public,
+)
 from api.potholes.tables import PotholeStatus, Sighting
 from api.workorders.params import parse_bbox
 from api.workorders.service import current_order, orders_by_pothole, summary
+from api.workorders.tables import WorkOrder
 
 router = APIRouter(prefix="/v1/potholes", tags=["potholes"])
+
+
+def _summary(principal: Principal, order: WorkOrder | None) -> WorkOrderSummary | None:
+    """The pothole's order as the caller may see it: another crew's order is left out (`work_order`
+    null), the pothole itself stays on the crew's map."""
+    return summary(order) if order is not None and sees_order(principal, order.assignee) else None
 
 
 @router.get("", responses={200: {"description": "GeoJSON FeatureCollection (RFC 7946)"}})
@@ -41,7 +57,7 @@ def list_potholes_geojson(
         session, bbox=parse_bbox(bbox), status=status, since=since, limit=limit, offset=offset
     )
     orders = orders_by_pothole(session, [p.id for p in rows if p.id is not None])
-    features = [feature(pothole_public(p, summary(orders[p.id]) if p.id in orders else None)) for p in rows]
+    features = [feature(pothole_public(p, _summary(principal, orders.get(p.id or 0)))) for p in rows]
     body: dict[str, Any] = {
         "type": "FeatureCollection",
         "features": features,
@@ -66,7 +82,7 @@ def get_pothole_detail(pothole_id: int, session: SessionDep, principal: Staff) -
     pothole = get_pothole_or_raise(session, pothole_id)
     order = current_order(session, pothole_id)
     sightings = sightings_of(session, pothole_id)
-    base = pothole_public(pothole, summary(order) if order else None)
+    base = pothole_public(pothole, _summary(principal, order))
     return PotholeDetail(
         **base.model_dump(),
         sighting_list=[sighting_public(s) for s in sightings],

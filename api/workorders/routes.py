@@ -1,10 +1,12 @@
-"""GET/PATCH /v1/work-orders/{id} and its history (the audit log)."""
+"""GET/PATCH /v1/work-orders/{id} and its history (the audit log); a crew reads and moves only its own
+orders unless a manager granted it every crew's (`api.auth.scope`)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
 from api.auth.deps import Staff
+from api.auth.scope import check_sees_order
 from api.auth.tables import Role
 from api.db import SessionDep, begin_write
 from api.errors import ForbiddenError, plain_list
@@ -29,6 +31,7 @@ CREW_MAY_SET = frozenset(
 @router.get("/{work_order_id}", response_model=WorkOrderPublic)
 def get_work_order(work_order_id: int, session: SessionDep, principal: Staff) -> WorkOrderPublic:
     order = get_order_or_raise(session, work_order_id)
+    check_sees_order(principal, order.assignee, work_order_id)
     pothole = session.get(Pothole, order.pothole_id)
     return order_public(order, pothole.lat if pothole else None, pothole.lon if pothole else None)
 
@@ -78,7 +81,8 @@ def patch_work_order(
 
 @router.get("/{work_order_id}/history", response_model=list[EventPublic])
 def get_work_order_history(work_order_id: int, session: SessionDep, principal: Staff) -> list[EventPublic]:
-    get_order_or_raise(session, work_order_id)
+    order = get_order_or_raise(session, work_order_id)
+    check_sees_order(principal, order.assignee, work_order_id)
     return [event_public(e) for e in history(session, work_order_id)]
 
 
@@ -88,6 +92,8 @@ def get_work_order_history(work_order_id: int, session: SessionDep, principal: S
     responses={200: {"content": {"image/jpeg": {}, "image/png": {}}}, 404: {}},
 )
 def get_event_photo(work_order_id: int, event_id: int, session: SessionDep, principal: Staff) -> Response:
-    """The photo sent with one change (staff keys only, like the sighting crops)."""
+    """The photo sent with one change (staff keys only, like the sighting crops; a crew's own orders')."""
+    order = get_order_or_raise(session, work_order_id)
+    check_sees_order(principal, order.assignee, work_order_id)
     data, media_type = event_photo(session, work_order_id, event_id)
     return Response(data, media_type=media_type, headers={"Cache-Control": "private, max-age=3600"})

@@ -27,10 +27,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
+from api.auth.roster import require_active_crew
 from api.errors import InvalidInputError, NotFoundError, TransitionError, plain_list
 from api.policy.score import PotholeRecord, Prioritised, Prioritiser
 from api.potholes.repository import follow_order
@@ -101,6 +102,16 @@ def queued_orders(session: Session, pothole_ids: Sequence[int]) -> dict[int, Wor
         col(WorkOrder.status).in_([s.value for s in QUEUE_STATUSES]),
     )
     return {o.pothole_id: o for o in session.exec(query).all()}
+
+
+def assigned_counts(session: Session) -> dict[str, int]:
+    """Orders in the queue per assignee (a crew's open work)."""
+    query = (
+        select(WorkOrder.assignee, func.count())
+        .where(col(WorkOrder.in_queue).is_(True), col(WorkOrder.assignee).is_not(None))
+        .group_by(WorkOrder.assignee)
+    )
+    return {str(assignee): int(n) for assignee, n in session.exec(query).all()}
 
 
 def get_order_or_raise(session: Session, order_id: int, *, for_update: bool = False) -> WorkOrder:
@@ -323,10 +334,12 @@ def transition(
         raise TransitionError(
             f"status: cannot go from '{from_status}' to '{to_status}' (allowed: {allowed or 'none, closed'})"
         )
-    if assignee is not None:
-        order.assignee = assignee
-    if to_status == S.ASSIGNED and not order.assignee:
+    crew = assignee if assignee is not None else order.assignee
+    if to_status == S.ASSIGNED and not crew:
         raise InvalidInputError("assignee: required to assign a work order")
+    if crew and (assignee is not None or to_status == S.ASSIGNED):
+        require_active_crew(session, crew, "assignee")  # never work that no crew's queue shows
+    order.assignee = crew
     if to_status == S.OPEN:
         order.assignee = None
     pothole = session.get(Pothole, order.pothole_id)

@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
+from api.auth.roster import create_crew, get_crew
 from api.auth.service import create_key
 from api.geo import DEFAULT_CAMERA
 from api.geo.geolocate import ground_offset_m
@@ -89,7 +90,17 @@ def confirmed_pothole(client: TestClient, target: LatLon = SITE) -> tuple[int, i
     return detail["id"], detail["work_order"]["id"]
 
 
+def make_crew(client: TestClient, crew_id: str) -> None:
+    """Put the crew on the roster (work orders are assigned only to its active crews)."""
+    with Session(services_of(client.app).engine) as session:
+        if get_crew(session, crew_id) is None:
+            create_crew(session, crew_id=crew_id)
+
+
 def make_key(client: TestClient, role: str, name: str) -> str:
+    """A key; a crew key's crew is put on the roster first (a crew key belongs to one)."""
+    if role == "crew":
+        make_crew(client, name)
     with Session(services_of(client.app).engine) as session:
         return create_key(session, role=role, name=name)
 

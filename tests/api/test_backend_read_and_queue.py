@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from backend_factories import SITE, T0, make_item, make_key, post_items
+from backend_factories import SITE, T0, make_crew, make_item, make_key, post_items
 from fastapi.testclient import TestClient
 
 from common.geodesy import LatLon, offset_latlon
@@ -90,6 +90,7 @@ def test_queue_filters_by_crew_and_area_and_skips_closed(client: TestClient) -> 
     orders = {
         f["id"]: f["properties"]["work_order"]["id"] for f in client.get("/v1/potholes").json()["features"]
     }
+    make_crew(client, "crew-1")
     client.patch(f"/v1/work-orders/{orders[ids[0]]}", json={"status": "assigned", "assignee": "crew-1"})
     client.patch(f"/v1/work-orders/{orders[ids[1]]}", json={"status": "rejected", "note": "shadow"})
     assert client.get("/v1/queue").json()["count"] == 3

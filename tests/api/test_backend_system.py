@@ -116,6 +116,7 @@ def test_cli_keys_create_and_bad_role(
     from typer.testing import CliRunner
 
     runner = CliRunner()
+    assert runner.invoke(app, ["crews", "create", "crew-3"]).exit_code == 0  # a crew key needs its crew
     ok = runner.invoke(app, ["keys", "create", "--role", "crew", "--name", "crew-3"])
     assert ok.exit_code == 0 and ok.stdout.strip().startswith("pw_")
     bad = runner.invoke(app, ["keys", "create", "--role", "boss", "--name", "x"])

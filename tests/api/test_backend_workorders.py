@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from backend_factories import SITE, T0, confirmed_pothole, make_item, make_key, post_items
+from backend_factories import SITE, T0, confirmed_pothole, make_crew, make_item, make_key, post_items
 from fastapi.testclient import TestClient
 
 from common.geodesy import offset_latlon
@@ -55,6 +55,7 @@ def test_assign_needs_an_assignee(client: TestClient) -> None:
 
 def test_crew_may_update_only_its_own_orders(client: TestClient) -> None:
     _, order_id = confirmed_pothole(client)
+    make_crew(client, "crew-1")
     patch(client, order_id, status="assigned", assignee="crew-1")
     other = make_key(client, "crew", "crew-2")
     response = patch(client, order_id, other, status="in_progress")
@@ -105,6 +106,7 @@ def test_not_a_pothole_rejects_it_and_keeps_sightings_as_negatives(client: TestC
 
 
 def _repair(client: TestClient, order_id: int) -> None:
+    make_crew(client, "crew-1")
     patch(client, order_id, status="assigned", assignee="crew-1")
     patch(client, order_id, status="in_progress")
     assert patch(client, order_id, status="repaired").status_code == 200

@@ -28,6 +28,8 @@ OPERATIONS = {
     "/v1/work-orders/{work_order_id}/history": {"get"},
     "/v1/work-orders/{work_order_id}/history/{event_id}/photo": {"get"},
     "/v1/queue": {"get"},
+    "/v1/crews": {"get", "post"},
+    "/v1/crews/{crew_id}": {"patch"},
     "/healthz": {"get"},
     "/readyz": {"get"},
     "/metrics": {"get"},

@@ -68,9 +68,11 @@ def test_invalid_geojson_is_422_naming_the_feature(client: Any) -> None:
 def test_only_admins_upload(client: Any) -> None:
     from sqlmodel import Session
 
+    from api.auth.roster import create_crew
     from api.auth.service import create_key
 
     with Session(services_of(client.app).engine) as session:
+        create_crew(session, crew_id="crew-3")
         crew_key = create_key(session, role="crew", name="crew-3")
     answer = client.put("/v1/layers/x", headers={"X-API-Key": crew_key}, content=b"{}")
     assert answer.status_code == 403

@@ -16,6 +16,7 @@ from api.migrate import alembic_config, upgrade_head
 MAPPED = {
     "api_key",
     "city_layer",
+    "crew",
     "frame",
     "patrol_pass",
     "pothole",

@@ -14,7 +14,7 @@ import uvicorn
 
 from api.main import create_app
 
-from .conftest import ingest, make_settings
+from .conftest import ADMIN, ingest, make_settings
 
 CORE = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"
 
@@ -81,7 +81,10 @@ def test_pothole_items_filter_by_datetime_and_carry_priority(client: Any) -> Non
     assert everything["numberMatched"] == 2
     early = client.get("/ogc/collections/potholes/items?datetime=../2026-11-21T00:00:00Z").json()
     assert [f["id"] for f in early["features"]] == [first["id"]]
-    props = early["features"][0]["properties"]
+    public = early["features"][0]["properties"]
+    assert public["district_name"] == "동탄1동" and "priority" not in public  # work orders: staff only
+    staff = client.get("/ogc/collections/potholes/items?datetime=../2026-11-21T00:00:00Z", headers=ADMIN)
+    props = staff.json()["features"][0]["properties"]
     assert props["district_name"] == "동탄1동" and props["priority"] in range(1, 6)
     assert props["score_terms"].startswith("+")
     one = client.get(f"/ogc/collections/potholes/items/{first['id']}").json()

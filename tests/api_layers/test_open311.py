@@ -66,7 +66,10 @@ def test_a_report_near_a_pothole_joins_it_and_far_away_starts_a_candidate(client
     record = records[str(pothole["id"])]
     assert record["status"] == "open" and record["description"] == "deep hole by the kerb"
     assert record["sources"]["citizen_reports"] == 1 and record["sources"]["patrol_sightings"] == 1
-    assert record["expected_datetime"] is not None and "Work order" in record["status_notes"]
+    assert record["expected_datetime"] is not None
+    assert record["status_notes"] == "Confirmed; a repair is scheduled."  # the public: no internal fields
+    staff = client.get(f"/open311/v2/requests/{pothole['id']}.json", headers=ADMIN).json()[0]
+    assert "Work order" in staff["status_notes"]  # the order's number and priority: staff only
     candidate = records[new_id]
     assert candidate["status"] == "open" and candidate["status_notes"].startswith("Received")
     assert candidate["address"] and candidate["sources"] == {

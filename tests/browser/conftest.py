@@ -83,6 +83,14 @@ def _sighting(i: int, lat: float, lon: float, when: datetime) -> dict[str, Any]:
     }
 
 
+def _create_crew(env: dict[str, str], crew_id: str) -> None:
+    command = [sys.executable, "-m", "pothole_cli", "crews", "create", crew_id]
+    done = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120,
+                          check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"crews create {crew_id}: {done.stderr.strip()}")
+
+
 def _create_key(env: dict[str, str], role: str, name: str) -> str:
     command = [sys.executable, "-m", "pothole_cli", "keys", "create", "--role", role, "--name", name]
     done = subprocess.run(command, cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120,
@@ -143,6 +151,8 @@ def server(tmp_path_factory: pytest.TempPathFactory, chromium_path: str) -> Iter
         inherit_pothole_env=False,  # none of the caller's POTHOLE_* settings leak in
     )
     with api:
+        for crew_id in ("crew-1", "crew-2"):  # the roster first: a crew key belongs to a crew of it
+            _create_crew(api.env, crew_id)
         crew_key = _create_key(api.env, "crew", "crew-1")
         manager_key = _create_key(api.env, "manager", "manager-1")
         pothole_ids, crew_ids = _seed(api.url, "crew-1")

@@ -209,7 +209,9 @@ def test_manager_assigns_an_open_order(sign_in: Callable[[str], Any], server: Se
     entry.click()  # a manager's queue holds every open order, assigned or not
     panel = page.locator("#detail")
     panel.locator("#action-assign").click()
-    panel.locator("#action-assignee").fill("crew-2")
+    picker = panel.locator("select#action-assignee")  # the roster's active crews, not free text
+    assert picker.locator("option[value='crew-2']").count() == 1
+    picker.select_option("crew-2")
     panel.locator("#action-confirm").click()
     panel.get_by_text("Assigned to crew-2").wait_for()
     with server.client(server.manager_key) as api:

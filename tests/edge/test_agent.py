@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from pathlib import Path
 
 import cv2
@@ -63,7 +64,7 @@ def test_one_sighting_per_track_from_its_best_frame(tmp_path: Path) -> None:
     assert sighting["captured_at"] == "2026-11-18T11:06:41.100Z"
     assert sighting["gps"]["lat"] == pytest.approx(straight_fixes(60)[11].lat)
     assert sighting["frame_wh"] == [1280, 720] and sighting["model_id"] == "m-1"
-    assert sighting["pass_id"].startswith("bus-1/2026-11-18T11:06:40")
+    assert sighting["pass_id"].startswith("2026-11-18T11:06:40Z/")
     assert agent.stats.tracks == 2 and agent.stats.tracks_too_short == 1
     crop = cv2.imdecode(np.frombuffer(sighting["blob"], np.uint8), cv2.IMREAD_COLOR)
     assert crop is not None and crop.shape[0] < 720  # a crop, never the frame
@@ -76,7 +77,20 @@ def test_the_pass_track_is_queued(tmp_path: Path) -> None:
     assert len(pas["track"]) >= 2 and set(pas["track"][0]) == {"lat", "lon", "t"}
     # The pass report is keyed by the pass id its sightings carry: the API folds them by that key.
     (sighting,) = [i for i in items if i["kind"] == "sighting"]
-    assert pas["client_id"] == sighting["pass_id"] == "bus-1/2026-11-18T11:06:40Z"
+    assert pas["client_id"] == sighting["pass_id"]
+    assert re.fullmatch(r"2026-11-18T11:06:40Z/[0-9a-f]{16}", pas["client_id"])  # start + random bits
+
+
+def test_pass_ids_are_unguessable_and_one_per_pass(tmp_path: Path) -> None:
+    """Two runs over the same drive (same vehicle, same times) never share a pass id, so no one can post
+    a pass under another's id; within a run, the id is drawn once and every item of the pass carries it."""
+    ids = []
+    for run in ("a", "b"):
+        _, items = run_agent(tmp_path / run)
+        ids.append({i["pass_id"] for i in items if i["kind"] == "sighting"} | {
+            i["client_id"] for i in items if i["kind"] == "pass"
+        })
+    assert len(ids[0]) == len(ids[1]) == 1 and ids[0] != ids[1]
 
 
 def test_no_fix_no_report(tmp_path: Path) -> None:

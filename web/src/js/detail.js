@@ -200,9 +200,7 @@ export function createDetail(panel, { onChanged, onClose }) {
   async function showForm(slot, order, action) {
     const kind = action.key; // assign | repaired | reject
     const note = h("textarea", { id: "action-note", rows: 2, required: kind === "reject" });
-    const assignee = kind === "assign"
-      ? h("input", { id: "action-assignee", type: "text", required: true, value: order.assignee ?? "", autocomplete: "off" })
-      : null;
+    const assignee = kind === "assign" ? await crewPicker(order.assignee) : null;
     const photoStored = kind === "repaired" && (await serverAccepts("WorkOrderPatch", PHOTO_FIELD));
     const file = kind === "repaired"
       ? h("input", { id: "repair-photo", type: "file", accept: "image/*", capture: "environment", disabled: !photoStored })
@@ -236,6 +234,24 @@ export function createDetail(panel, { onChanged, onClose }) {
     });
     clear(slot).append(form);
     (assignee ?? note).focus();
+  }
+
+  /** The roster's active crews as a <select> (GET /v1/crews, managers' keys); a text field when the
+   * roster cannot be read, so an older server still takes an assignment. */
+  async function crewPicker(current) {
+    let crews = null;
+    try {
+      crews = await getJson("/v1/crews?active_only=true");
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+    }
+    if (!Array.isArray(crews)) {
+      return h("input", { id: "action-assignee", type: "text", required: true, value: current ?? "", autocomplete: "off" });
+    }
+    const options = crews.map((c) => h("option", { value: c.crew_id, selected: c.crew_id === current },
+      t("crew_option", { name: c.display_name ?? c.crew_id, id: c.crew_id, n: c.active_orders ?? 0 })));
+    return h("select", { id: "action-assignee", required: true },
+      h("option", { value: "", selected: !crews.some((c) => c.crew_id === current) }, t("crew_pick")), options);
   }
 
   /** PATCH the order to `target`, walking intermediate statuses when the server needs them (409). */
