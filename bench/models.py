@@ -10,7 +10,9 @@ through `detector.OnnxDetector.load(path, threads=N)` and runs the service's pip
 tiling, full-frame pass and merge) on one 1024x640 dnit-rs-es survey frame and on the same frame resized to
 1920x1080 (a dashcam frame), 3 warm-ups then the median of `repeats`. The child reports its peak resident
 memory (ru_maxrss) and the memory the loaded detector added, so models never share a heap. Children run
-one after another; each prints one JSON line. Prints a table, then a last line of JSON (label -> numbers).
+one after another; each prints one JSON line. Prints a table, then a last line of JSON (label -> numbers),
+where each model's `vs_first` is its 1920x1080 time over the first model's in the same precision (the first
+LABEL is the reference, e.g. the model in service).
 """
 
 from __future__ import annotations
@@ -110,6 +112,10 @@ def main() -> None:
                 results[f"{label} {variant}"] = measure(model, args.threads, args.repeats)
                 print(f"{label:28s} {variant}  " + "  ".join(
                     f"{k} {v}" for k, v in results[f'{label} {variant}'].items()), flush=True)
+    for label, numbers in results.items():
+        variant = label.rsplit(" ", 1)[1]
+        first = next(v for k, v in results.items() if k.endswith(f" {variant}"))
+        numbers["vs_first"] = round(numbers["dashcam_1920x1080_ms"] / first["dashcam_1920x1080_ms"], 3)
     print(json.dumps({"threads": args.threads, "repeats": args.repeats, "models": results}))
 
 
