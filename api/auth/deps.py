@@ -45,19 +45,29 @@ def _a(words: str) -> str:
     return f"an {words}" if words[:1] in ("a", "e", "i", "o", "u") else f"a {words}"
 
 
+# every role but the scraper's: a metrics key reads GET /metrics and nothing else, so a route open to "any
+# key" (layers, exports, a vehicle's camera, the web session, a citizen report) still refuses it
+WORKING_ROLES = frozenset({Role.VEHICLE, Role.CREW, Role.MANAGER, Role.ADMIN})
+
+
+def check_role(principal: Principal, allowed: frozenset[Role]) -> Principal:
+    """The principal, or a 403 in plain words naming the roles that may."""
+    if principal.role not in allowed:
+        needed = _a(f"{plain_list(allowed)} key")
+        raise ForbiddenError(f"{_a(principal.role.value)} key may not do this; it needs {needed}")
+    return principal
+
+
 def require_roles(*roles: Role) -> Callable[[Principal], Principal]:
     allowed = frozenset(roles)
-    needed = _a(f"{plain_list(allowed)} key")
 
     def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
-        if principal.role not in allowed:
-            raise ForbiddenError(f"{_a(principal.role.value)} key may not do this; it needs {needed}")
-        return principal
+        return check_role(principal, allowed)
 
     return check
 
 
-AnyCaller = Annotated[Principal, Depends(current_principal)]
+AnyCaller = Annotated[Principal, Depends(require_roles(*WORKING_ROLES))]
 Ingester = Annotated[Principal, Depends(require_roles(Role.VEHICLE, Role.ADMIN))]
 Staff = Annotated[Principal, Depends(require_roles(Role.CREW, Role.MANAGER, Role.ADMIN))]
 Manager = Annotated[Principal, Depends(require_roles(Role.MANAGER, Role.ADMIN))]

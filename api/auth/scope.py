@@ -15,6 +15,7 @@ from api.errors import ForbiddenError
 
 __all__ = [
     "STAFF_ROLES",
+    "check_moves_order",
     "check_sees_order",
     "queue_crew",
     "sees_every_order",
@@ -49,6 +50,16 @@ def check_sees_order(principal: Principal, assignee: str | None, work_order_id: 
     """403 for a crew reading an order that is not its own (without naming whose it is)."""
     if not sees_order(principal, assignee):
         raise ForbiddenError(f"work_order_id={work_order_id}: not assigned to crew '{principal.name}'")
+
+
+def check_moves_order(principal: Principal, assignee: str | None, work_order_id: int) -> None:
+    """403 for a crew changing an order that is not its own: a grant to read every crew's orders does not
+    let it move them. The text says what a crew may do and, like a read's, never names the assignee."""
+    if principal.role == Role.CREW and assignee != principal.name:
+        raise ForbiddenError(
+            f"work_order_id={work_order_id}: a crew may change only the orders assigned to it, "
+            f"and this one is not assigned to crew '{principal.name}'"
+        )
 
 
 def queue_crew(principal: Principal, crew: str | None) -> str | None:

@@ -13,9 +13,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from api.auth.deps import principal_for_key
+from api.auth.deps import WORKING_ROLES, check_role, principal_for_key
 from api.auth.service import Principal
-from api.errors import AuthError
+from api.errors import AuthError, ForbiddenError
 from api.services import services_of
 
 __all__ = [
@@ -68,11 +68,14 @@ def check_jurisdiction(request: Request, jurisdiction_id: str | None) -> None:
 
 
 def principal_of(request: Request, api_key: str | None) -> Principal:
-    """The spec passes the key as a form field; the X-API-Key header works too."""
+    """The spec passes the key as a form field; the X-API-Key header works too. Any working key files a
+    report (a metrics key is 403: it reads /metrics only)."""
     key = api_key or request.headers.get("x-api-key")
     if not key:
         raise Open311Error(401, "api_key: required to create a service request")
     try:
-        return principal_for_key(request, key, field="api_key")
+        return check_role(principal_for_key(request, key, field="api_key"), WORKING_ROLES)
     except AuthError as exc:
         raise Open311Error(401, str(exc)) from None
+    except ForbiddenError as exc:
+        raise Open311Error(403, str(exc)) from None

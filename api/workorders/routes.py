@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 
 from api.auth.deps import Staff
-from api.auth.scope import check_sees_order
+from api.auth.scope import check_moves_order, check_sees_order
 from api.auth.tables import Role
 from api.db import SessionDep, begin_write
 from api.errors import ForbiddenError, plain_list
@@ -40,7 +40,7 @@ def get_work_order(work_order_id: int, session: SessionDep, principal: Staff) ->
     "/{work_order_id}",
     response_model=WorkOrderPublic,
     responses={
-        403: {"description": "a crew's order belongs to another crew"},
+        403: {"description": "a crew changing an order not its own, or to a status it may not set"},
         409: {"description": "illegal transition"},
     },
 )
@@ -53,11 +53,7 @@ def patch_work_order(
     begin_write(session)
     order = get_order_or_raise(session, work_order_id, for_update=True)
     if principal.role == Role.CREW:
-        if order.assignee != principal.name:
-            raise ForbiddenError(
-                f"work_order_id={work_order_id}: assigned to {order.assignee!r}, "
-                f"not to crew '{principal.name}'"
-            )
+        check_moves_order(principal, order.assignee, work_order_id)
         if change.status not in CREW_MAY_SET or (change.assignee not in (None, principal.name)):
             raise ForbiddenError(
                 f"status: a crew may set {plain_list(CREW_MAY_SET)} on its own orders, "

@@ -59,7 +59,9 @@ def test_crew_may_update_only_its_own_orders(client: TestClient) -> None:
     patch(client, order_id, status="assigned", assignee="crew-1")
     other = make_key(client, "crew", "crew-2")
     response = patch(client, order_id, other, status="in_progress")
-    assert response.status_code == 403 and "crew-1" in response.json()["detail"]
+    # the refusal names the caller's crew, never whose order it is (crews read only their own)
+    assert response.status_code == 403 and "crew-2" in response.json()["detail"]
+    assert "crew-1" not in response.json()["detail"]
     own = make_key(client, "crew", "crew-1")
     assert patch(client, order_id, own, status="in_progress", assignee="crew-2").status_code == 403
     vehicle = make_key(client, "vehicle", "bus-17")
@@ -70,8 +72,14 @@ def test_crew_may_update_only_its_own_orders(client: TestClient) -> None:
 
 def test_refusals_name_statuses_in_plain_words(client: TestClient) -> None:
     _, order_id = confirmed_pothole(client)
-    patch(client, order_id, status="assigned", assignee="crew-1")
     own = make_key(client, "crew", "crew-1")
+    unassigned = patch(client, order_id, own, status="in_progress")
+    assert unassigned.status_code == 403  # type: ignore[attr-defined]
+    assert unassigned.json()["detail"] == (  # type: ignore[attr-defined]
+        f"work_order_id={order_id}: a crew may change only the orders assigned to it, "
+        "and this one is not assigned to crew 'crew-1'"
+    )
+    assert patch(client, order_id, status="assigned", assignee="crew-1").status_code == 200  # type: ignore[attr-defined]
     refused = patch(client, order_id, own, status="verified")
     assert refused.status_code == 403  # type: ignore[attr-defined]
     assert refused.json()["detail"] == (  # type: ignore[attr-defined]

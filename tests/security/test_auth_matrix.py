@@ -1,10 +1,13 @@
-"""The auth matrix: every route of the app x every role (no key, vehicle, crew, manager, admin) x the status
-it answers, in ONE table, generated against the app's own route table (a route without a row fails).
+"""The auth matrix: every route of the app x every role (no key, vehicle, crew, manager, admin, metrics) x
+the status it answers, in ONE table, generated against the app's own route table (a route without a row
+fails).
 
 Each role gets a fresh service with the same data (a confirmed pothole with a photo crop, its order assigned
-to crew-1 with a repair photo), and every row is asked once with a request the route accepts, so an allowed
-role gets its success code, not a 422: a 2xx/503/404 below means "let through", 401/403 "kept out". The
-crew's requests name its own order; reading another crew's is `tests/api/test_tenancy_reads.py`.
+to crew-1 with a repair photo, a spare vehicle key for the key routes), and every row is asked once with a
+request the route accepts, so an allowed role gets its success code, not a 422: a 2xx/503/404 below means
+"let through", 401/403 "kept out". The crew's requests name its own order; reading another crew's is
+`tests/api/test_tenancy_reads.py`. Rate limits are off here (a scraper's bucket is 10 requests deep): a 429
+is `tests/security/keys/test_rate_limits.py`'s subject, not who may call what.
 """
 
 from __future__ import annotations
@@ -27,26 +30,30 @@ from sqlmodel import Session
 from starlette.routing import Mount
 
 from api.auth.roster import create_crew
-from api.auth.service import create_key
+from api.auth.service import create_key, issue_key
 from api.config import Settings
 from api.main import create_app
 from api.services import services_of
 
-ROLES = ("none", "vehicle", "crew", "manager", "admin")
+ROLES = ("none", "vehicle", "crew", "manager", "admin", "metrics")
 SAME_FOR_ALL = None  # the web app's public files: the answer depends on `make web`, never on the key
-OPEN, KEYED, STAFF, MANAGERS = (
-    (200,) * 5,
-    (401, 200, 200, 200, 200),
-    (401, 403, 200, 200, 200),
-    (401, 403, 403, 200, 200),
+# a metrics key (a Prometheus scraper's) reads GET /metrics and nothing else: every route that looks at a
+# key refuses it, even a published read that answers without one (a key sent must be a working key)
+OPEN, PUBLIC, KEYED, STAFF, MANAGERS, ADMINS = (
+    (200,) * 6,  # no key looked at: probes and the API's own description
+    (200, 200, 200, 200, 200, 403),  # OGC and Open311 reads: public, or any working key
+    (401, 200, 200, 200, 200, 403),
+    (401, 403, 200, 200, 200, 403),
+    (401, 403, 403, 200, 200, 403),
+    (401, 403, 403, 403, 200, 403),
 )
 
-# (method, route path): the status for (none, vehicle, crew, manager, admin)
-MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int] | None] = {
-    ("POST", "/v1/sightings"): (401, 200, 403, 403, 200),
-    ("POST", "/v1/frames"): (401, 503, 403, 403, 503),  # let through, then: no model loaded here
-    ("POST", "/v1/passes"): (401, 201, 403, 403, 201),
-    ("PUT", "/v1/vehicles/{vehicle_id}/camera"): (401, 200, 403, 200, 200),
+# (method, route path): the status for (none, vehicle, crew, manager, admin, metrics)
+MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int, int] | None] = {
+    ("POST", "/v1/sightings"): (401, 200, 403, 403, 200, 403),
+    ("POST", "/v1/frames"): (401, 503, 403, 403, 503, 403),  # let through, then: no model loaded here
+    ("POST", "/v1/passes"): (401, 201, 403, 403, 201, 403),
+    ("PUT", "/v1/vehicles/{vehicle_id}/camera"): (401, 200, 403, 200, 200, 403),
     ("GET", "/v1/vehicles/{vehicle_id}/camera"): KEYED,
     ("GET", "/v1/potholes"): STAFF,
     ("GET", "/v1/potholes/{pothole_id}"): STAFF,
@@ -57,34 +64,39 @@ MATRIX: dict[tuple[str, str], tuple[int, int, int, int, int] | None] = {
     ("GET", "/v1/work-orders/{work_order_id}/history/{event_id}/photo"): STAFF,
     ("GET", "/v1/queue"): STAFF,
     ("GET", "/v1/crews"): MANAGERS,
-    ("POST", "/v1/crews"): (401, 403, 403, 201, 201),
+    ("POST", "/v1/crews"): (401, 403, 403, 201, 201, 403),
     ("PATCH", "/v1/crews/{crew_id}"): MANAGERS,
+    ("GET", "/v1/admin/keys"): ADMINS,
+    ("POST", "/v1/admin/keys"): (401, 403, 403, 403, 201, 403),
+    # rotate before revoke: rotating revokes the spare key at once, revoking it again is still a 200
+    ("POST", "/v1/admin/keys/{key_id}/rotate"): (401, 403, 403, 403, 201, 403),
+    ("POST", "/v1/admin/keys/{key_id}/revoke"): ADMINS,
     ("GET", "/healthz"): OPEN,
     ("GET", "/readyz"): OPEN,
-    ("GET", "/metrics"): OPEN,
+    ("GET", "/metrics"): (401, 403, 403, 403, 200, 200),
     ("GET", "/v1/layers"): KEYED,
-    ("GET", "/v1/layers/{name}"): (401, 404, 404, 404, 404),  # let through; no layer of that name
-    ("PUT", "/v1/layers/{name}"): (401, 403, 403, 403, 422),  # the admin's empty layer is refused
+    ("GET", "/v1/layers/{name}"): (401, 404, 404, 404, 404, 403),  # let through; no layer of that name
+    ("PUT", "/v1/layers/{name}"): (401, 403, 403, 403, 422, 403),  # the admin's empty layer is refused
     ("GET", "/v1/policy"): STAFF,
-    ("PUT", "/v1/policy"): (401, 403, 403, 403, 200),
-    ("POST", "/v1/policy/rescore"): (401, 403, 403, 403, 200),
+    ("PUT", "/v1/policy"): ADMINS,
+    ("POST", "/v1/policy/rescore"): ADMINS,
     ("GET", "/v1/exports/potholes.geojson"): KEYED,
     ("GET", "/v1/exports/potholes.csv"): KEYED,
-    ("GET", "/ogc"): OPEN,
-    ("GET", "/ogc/conformance"): OPEN,
-    ("GET", "/ogc/api"): OPEN,
-    ("GET", "/ogc/collections"): OPEN,
-    ("GET", "/ogc/collections/{collection_id}"): OPEN,
-    ("GET", "/ogc/collections/{collection_id}/items"): OPEN,
-    ("GET", "/ogc/collections/{collection_id}/items/{feature_id}"): OPEN,
-    ("GET", "/open311/v2/services.json"): OPEN,
-    ("GET", "/open311/v2/services/{service_code}.json"): OPEN,
-    ("GET", "/open311/v2/requests.json"): OPEN,
-    ("GET", "/open311/v2/requests/{service_request_id}.json"): OPEN,
-    ("POST", "/open311/v2/requests.json"): (401, 201, 201, 201, 201),
+    ("GET", "/ogc"): PUBLIC,
+    ("GET", "/ogc/conformance"): PUBLIC,
+    ("GET", "/ogc/api"): PUBLIC,
+    ("GET", "/ogc/collections"): PUBLIC,
+    ("GET", "/ogc/collections/{collection_id}"): PUBLIC,
+    ("GET", "/ogc/collections/{collection_id}/items"): PUBLIC,
+    ("GET", "/ogc/collections/{collection_id}/items/{feature_id}"): PUBLIC,
+    ("GET", "/open311/v2/services.json"): PUBLIC,
+    ("GET", "/open311/v2/services/{service_code}.json"): PUBLIC,
+    ("GET", "/open311/v2/requests.json"): PUBLIC,
+    ("GET", "/open311/v2/requests/{service_request_id}.json"): PUBLIC,
+    ("POST", "/open311/v2/requests.json"): (401, 201, 201, 201, 201, 403),
     ("GET", "/v1/stats.csv"): STAFF,
     ("GET", "/v1/stats"): STAFF,
-    ("GET", "/v1/stats/map.png"): (401, 403, 404, 404, 404),  # let through; no district layer here
+    ("GET", "/v1/stats/map.png"): (401, 403, 404, 404, 404, 403),  # let through; no district layer here
     ("GET", "/web/session"): KEYED,
     ("GET", "/"): SAME_FOR_ALL,
     ("GET", "/web/{path}"): SAME_FOR_ALL,  # the web app's static files: no key
@@ -134,6 +146,7 @@ def _world(tmp_path: Path) -> Iterator[World]:
         bootstrap_admin_key=ADMIN_KEY,
         layers_dir=None,
         log_level="WARNING",
+        rate_limits_enabled=False,
     )
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:
         with Session(services_of(client.app).engine) as session:
@@ -144,7 +157,9 @@ def _world(tmp_path: Path) -> Iterator[World]:
                 "crew": create_key(session, role="crew", name="crew-1"),
                 "manager": create_key(session, role="manager", name="boss"),
                 "admin": ADMIN_KEY,
+                "metrics": create_key(session, role="metrics", name="prometheus"),
             }
+            spare_key_id = issue_key(session, role="vehicle", name="bus-spare").info.id
         admin = {"X-API-Key": ADMIN_KEY}
         seen = datetime.now(UTC) - timedelta(hours=1)
         batch = {"vehicle_id": "bus-17", "items": [_sighting("seed-1", seen)]}
@@ -165,6 +180,7 @@ def _world(tmp_path: Path) -> Iterator[World]:
                 "work_order_id": str(order_id),
                 "event_id": str(event["id"]),
                 "crew_id": "crew-1",
+                "key_id": str(spare_key_id),
                 "name": "no-such-layer",
                 "collection_id": "potholes",
                 "feature_id": str(pothole["id"]),
@@ -218,6 +234,7 @@ def _request_kwargs(method: str, route: str) -> dict[str, Any]:
         ("PUT", "/v1/vehicles/{vehicle_id}/camera"): {"json": camera},
         ("PATCH", "/v1/work-orders/{work_order_id}"): {"json": {"status": "in_progress", "note": "on site"}},
         ("POST", "/v1/crews"): {"json": {"crew_id": "crew-new"}},
+        ("POST", "/v1/admin/keys"): {"json": {"role": "vehicle", "name": "bus-new", "expires_in": "30d"}},
         ("PATCH", "/v1/crews/{crew_id}"): {"json": {"display_name": "보수 1조"}},
         ("PUT", "/v1/layers/{name}"): {"content": b"{}"},
         ("PUT", "/v1/policy"): {"content": policy, "headers": {"Content-Type": "application/yaml"}},

@@ -9,8 +9,8 @@ kept; stored pass keys are rewritten to the new form.
 On SQLite the three tables are rebuilt (SQLite cannot drop a constraint in place); `env.py` turns foreign
 key enforcement off for the migration and checks every reference afterwards.
 
-Revision ID: 0104_idempotency_per_vehicle
-Revises: 0103_citizen_merged
+Revision ID: 0105_idempotency_per_vehicle
+Revises: 0104_key_lifecycle
 Create Date: 2026-12-10 10:00:00
 """
 
@@ -20,8 +20,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision: str = "0104_idempotency_per_vehicle"
-down_revision: str | None = "0103_citizen_merged"
+revision: str = "0105_idempotency_per_vehicle"
+down_revision: str | None = "0104_key_lifecycle"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -4,8 +4,8 @@ Work orders are assigned only to an active crew of the roster, and a crew key be
 every key and assignment keeps working, the roster starts with the names of today's crew keys and of every
 assignee of a work order (a manager deactivates the ones that were typos).
 
-Revision ID: 0105_crew_roster
-Revises: 0104_idempotency_per_vehicle
+Revision ID: 0106_crew_roster
+Revises: 0105_idempotency_per_vehicle
 Create Date: 2026-12-10 11:00:00
 """
 
@@ -17,8 +17,8 @@ from alembic import op
 
 import api.types
 
-revision: str = "0105_crew_roster"
-down_revision: str | None = "0104_idempotency_per_vehicle"
+revision: str = "0106_crew_roster"
+down_revision: str | None = "0105_idempotency_per_vehicle"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,4 +1,5 @@
-"""Plain helpers of the key tests: the bootstrap admin key, emptying the PostgreSQL database, making keys."""
+"""Plain helpers of the key tests: the bootstrap admin key, emptying the PostgreSQL database, making keys
+(a crew key's crew is put on the roster first: a crew key belongs to an active roster crew)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 from sqlmodel import Session
 
+from api.auth.roster import create_crew, get_crew
 from api.auth.service import create_key
 from api.services import services_of
 
@@ -32,4 +34,6 @@ def empty_pg(url: str) -> None:
 
 def key_for(client: TestClient, role: str, name: str, **kwargs: Any) -> str:
     with Session(services_of(client.app).engine) as session:
+        if role == "crew" and get_crew(session, name) is None:
+            create_crew(session, crew_id=name)
         return create_key(session, role=role, name=name, **kwargs)

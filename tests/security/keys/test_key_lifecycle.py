@@ -24,6 +24,12 @@ from api.services import services_of
 PUBLIC_FIELDS = {"id", "name", "role", "created_at", "last_used_at", "expires_at", "revoked", "revoked_at"}
 
 
+def on_roster(client: TestClient, crew_id: str) -> None:
+    """A crew key belongs to an active roster crew, so the crew is created first (as a manager would)."""
+    response = client.post("/v1/crews", json={"crew_id": crew_id})
+    assert response.status_code == 201, response.text
+
+
 def create(client: TestClient, **body: object) -> dict[str, object]:
     response = client.post("/v1/admin/keys", json={"role": "crew", "name": "crew-1"} | body)
     assert response.status_code == 201, response.text
@@ -35,6 +41,7 @@ def queue_status(client: TestClient, key: str) -> int:
 
 
 def test_create_list_revoke_over_http_and_the_revoked_key_is_refused(client: TestClient) -> None:
+    on_roster(client, "crew-1")
     issued = create(client, expires_in="30d")
     key, info = str(issued["key"]), dict(issued["info"])  # type: ignore[call-overload]
     assert key.startswith("pw_") and info["role"] == "crew" and info["revoked"] is False
@@ -74,6 +81,7 @@ def test_an_expired_key_is_refused_with_its_expiry(client: TestClient) -> None:
 
 
 def test_rotation_replaces_a_key_at_once_or_after_a_grace_period(client: TestClient) -> None:
+    on_roster(client, "crew-1")
     first = create(client, expires_in="10d")
     old_key, old_id = str(first["key"]), first["info"]["id"]  # type: ignore[index]
     rotated = client.post(f"/v1/admin/keys/{old_id}/rotate")
@@ -108,11 +116,12 @@ def test_rotation_replaces_a_key_at_once_or_after_a_grace_period(client: TestCli
             "expires_at",
         ),
         ("post", "/v1/admin/keys", {"role": "boss", "name": "c"}, 422, "role"),
+        ("post", "/v1/admin/keys", {"role": "crew", "name": "crew-typo"}, 422, "name"),
         ("post", "/v1/admin/keys/99999/revoke", None, 404, "key_id"),
         ("post", "/v1/admin/keys/99999/rotate", None, 404, "key_id"),
         ("post", f"/v1/admin/keys/{2**63}/revoke", None, 422, "key_id"),
     ],
-    ids=["unit", "too-long", "past", "role", "revoke-404", "rotate-404", "huge-id"],
+    ids=["unit", "too-long", "past", "role", "not-on-roster", "revoke-404", "rotate-404", "huge-id"],
 )
 def test_bad_key_requests_are_4xx_naming_the_field(
     client: TestClient, method: str, path: str, body: object, status: int, field: str

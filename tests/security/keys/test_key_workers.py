@@ -73,6 +73,7 @@ def test_a_key_revoked_through_one_worker_is_refused_by_the_other(
 def test_a_keys_bucket_is_shared_by_both_workers(two_workers: tuple[ApiServer, ApiServer]) -> None:
     one, other = two_workers
     with one.client() as admin_one:
+        assert admin_one.post("/v1/crews", json={"crew_id": "crew-1"}).status_code == 201
         key = admin_one.post("/v1/admin/keys", json={"role": "crew", "name": "crew-1"}).json()["key"]
     with one.client(key) as on_one, other.client(key) as on_other:
         statuses = [c.get("/v1/queue").status_code for c in (on_one, on_other, on_one, on_other)]

@@ -60,4 +60,9 @@ def test_metrics_need_a_metrics_or_admin_key(client: TestClient) -> None:
     assert allowed.status_code == 200 and "pothole_http_requests_total" in allowed.text
     assert client.get("/metrics").status_code == 200  # the admin key
     assert client.get("/v1/queue", headers={"X-API-Key": scraper}).status_code == 403  # good for nothing else
+    export = client.get("/v1/exports/potholes.csv", headers={"X-API-Key": scraper})  # even "any key" routes
+    assert export.status_code == 403
+    assert export.json()["detail"] == (
+        "a metrics key may not do this; it needs an admin, crew, manager or vehicle key"
+    )
     assert client.get("/healthz", headers={"X-API-Key": ""}).status_code == 200  # probes stay open
