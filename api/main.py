@@ -110,6 +110,7 @@ def build_services(settings: Settings) -> Services:
         detector=detector,
         model_error=model_error,
         ingest_slots=threading.BoundedSemaphore(slots),
+        decode_slots=threading.BoundedSemaphore(settings.image_decode_concurrency),
     )
 
 
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "/v1/sightings": settings.max_batch_bytes,
             "/v1/passes": settings.max_batch_bytes,
         },
+        default_limit=settings.max_body_bytes,
     )
     app.add_middleware(RequestMetrics)
     return app

@@ -29,7 +29,8 @@ class Services:
     """`detector` is None when the model is off or failed to load; `model_error` says why (for /readyz).
 
     `ingest_slots` bounds the ingest batches one worker runs at once: more threads only fight over the
-    GIL and the database write lock.
+    GIL and the database write lock. `decode_slots` bounds the uploaded images being decoded at once
+    (`api.images`): each may be tens of megabytes of pixels.
     """
 
     settings: Settings
@@ -38,6 +39,7 @@ class Services:
     detector: OnnxDetector | None
     model_error: str | None
     ingest_slots: threading.BoundedSemaphore
+    decode_slots: threading.BoundedSemaphore
 
 
 def services_of(app: Starlette) -> Services:
