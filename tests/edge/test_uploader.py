@@ -108,3 +108,41 @@ def test_an_unauthorised_key_keeps_items_queued(tmp_path: Path) -> None:
         queue(outbox, 1)
         assert Uploader(outbox, client).send_round().deferred == 1
         assert outbox.pending()["sighting"] == 1 and not outbox.dead_items()
+
+
+def test_a_500_batch_is_split_and_an_item_the_api_keeps_failing_on_is_dead_lettered(tmp_path: Path) -> None:
+    api = ScriptedApi()
+    with Outbox(tmp_path / "q.db", backoff_base_s=0.0) as outbox, api.client() as client:
+        ids = queue(outbox, 3)
+        api.poison.add(ids[1])
+        uploader = Uploader(outbox, client, poison_attempts=2)
+        first = uploader.send_round()
+        assert (first.acked, first.rejected, first.deferred) == (2, 0, 1)  # the others are not held back
+        assert outbox.pending()["sighting"] == 1 and outbox.dead_items() == []
+        queue(outbox, 1)  # a healthy sibling shows the API is up while the poison item fails again
+        second = uploader.send_round()
+        assert (second.acked, second.rejected) == (1, 1)
+        assert outbox.pending()["sighting"] == 0
+        (dead,) = outbox.dead_items()
+        assert dead[0] == ids[1] and "HTTP 500" in dead[2]
+
+
+def test_a_500_for_a_lone_item_is_retried_not_dead_lettered(tmp_path: Path) -> None:
+    """Alone, a 500 cannot tell a poison item from a broken server: it stays queued."""
+    api = ScriptedApi()
+    with Outbox(tmp_path / "q.db", backoff_base_s=0.0) as outbox, api.client() as client:
+        (only,) = queue(outbox, 1)
+        api.poison.add(only)
+        uploader = Uploader(outbox, client, poison_attempts=1)
+        for _ in range(3):
+            assert uploader.send_round().deferred == 1
+        assert outbox.pending()["sighting"] == 1 and outbox.dead_items() == []
+
+
+def test_503_still_retries_the_batch_whole(tmp_path: Path) -> None:
+    api = ScriptedApi()
+    api.fail_next = [503]
+    with Outbox(tmp_path / "q.db", backoff_base_s=0.0) as outbox, api.client() as client:
+        queue(outbox, 3)
+        assert Uploader(outbox, client).send_round().deferred == 3
+        assert len(api.requests) == 1
