@@ -194,7 +194,7 @@ def decode_base64(
     The text's length is checked before decoding: 4 characters carry 3 bytes."""
     if len(text) > (max_bytes + 2) // 3 * 4 + 4:
         raise ImageTooLargeError(
-            f"{field}: {len(text)} base64 characters exceed {max_bytes} bytes ({max_bytes / 1024:g} KiB)"
+            f"{field}: {len(text)} base64 characters decoded exceeds {max_bytes} ({max_bytes / 1024:g} KiB)"
         )
     try:
         data = base64.b64decode(text, validate=True)
