@@ -248,3 +248,12 @@ def test_a_chunked_batch_over_its_cap_is_413_not_a_parse_error(client: TestClien
             headers={"content-type": "application/json", "X-API-Key": ADMIN_KEY},
         )
         assert response.status_code == 413 and "4096 byte upload limit" in response.json()["detail"]
+
+
+@pytest.mark.parametrize("hours", ["NaN", "1e300"])
+def test_a_policy_with_a_non_finite_or_absurd_due_time_is_422(client: TestClient, hours: str) -> None:
+    text = json.dumps(client.get("/v1/policy").json()["policy"])
+    first_hours = text.index('"hours": ') + len('"hours": ')
+    end = text.index("}", first_hours)
+    response = post_raw(client, "/v1/policy", text[:first_hours] + hours + text[end:], "PUT")
+    assert response.status_code == 422 and "due.hours" in response.json()["detail"], response.text[:200]
