@@ -25,7 +25,7 @@ test: install web browser-deps
 
 # schemathesis against the live API once per role (public, vehicle, crew, manager, admin): requests and
 # 5xx per role. `make test` runs a short campaign (tests/security); this one is ~5,000 requests a role.
-FUZZ_EXAMPLES ?= 66
+FUZZ_EXAMPLES ?= 70
 fuzz: install
 	OMP_NUM_THREADS=2 $(BIN)/python -m scripts.fuzz --examples $(FUZZ_EXAMPLES)
 

@@ -4,7 +4,7 @@ Every operation in /openapi.json gets `--examples` generated cases, valid and in
 role's key (none for the public). A 5xx is a failure: bad input must get a 4xx naming the field. The
 permanent suite (tests/security/test_schemathesis.py) runs the same campaign with a few examples each.
 
-    python -m scripts.fuzz --examples 60            # about 5,000 requests per role
+    python -m scripts.fuzz --examples 70            # about 5,000 requests per role
 """
 
 from __future__ import annotations
@@ -115,7 +115,7 @@ def fuzz_roles(base_url: str, roles: Sequence[str], examples: int) -> list[RoleR
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--examples", type=int, default=60, help="cases per operation and mode (default 60)")
+    parser.add_argument("--examples", type=int, default=70, help="cases per operation and mode (default 70)")
     parser.add_argument("--roles", default=",".join(ROLES), help=f"comma-separated, of {','.join(ROLES)}")
     args = parser.parse_args(argv)
     roles = [r for r in args.roles.split(",") if r]
