@@ -7,20 +7,15 @@ reports where the vehicle drove: the GPS fixes between its first and last frame,
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import Sequence
 from typing import Any
-
-from pydantic import ValidationError
 
 from common.contract import PassIn, TrackPoint, format_time_utc, utc_datetime, wire_json
 from common.geodesy import distance_m
 from common.gps import GpsFix
 
 __all__ = ["PassClock", "pass_body", "thin_track"]
-
-log = logging.getLogger("pothole.edge.passes")
 
 
 def thin_track(fixes: Sequence[GpsFix], min_step_m: float) -> list[GpsFix]:
@@ -43,8 +38,7 @@ def pass_body(
     *,
     pass_id: str | None = None,
 ) -> dict[str, Any] | None:
-    """The POST /v1/passes body (`PassIn`), or None when fewer than two points were driven with a fix
-    or the contract refuses the times (a clock outside the contract's years).
+    """The POST /v1/passes body (`PassIn`), or None when fewer than two points were driven with a fix.
 
     The pass id that the pass's sightings carry is the report's idempotency key (`client_id`): the API
     finds the sightings to fold by that key directly, and a report queued twice (a restart that re-reads
@@ -53,17 +47,13 @@ def pass_body(
     track = thin_track(fixes, min_step_m)
     if len(track) < 2:
         return None
-    try:
-        body = PassIn(
-            client_id=pass_id or str(uuid.uuid4()),
-            vehicle_id=vehicle_id,
-            started_at=utc_datetime(start_utc_s),
-            ended_at=utc_datetime(end_utc_s),
-            track=[TrackPoint.from_fix(fix) for fix in track],
-        )
-    except ValidationError as exc:  # e.g. a clock at 1970: the API would refuse it, so it is not queued
-        log.warning("pass %s not queued, the API would refuse it: %s", pass_id, exc.errors()[0]["msg"])
-        return None
+    body = PassIn(
+        client_id=pass_id or str(uuid.uuid4()),
+        vehicle_id=vehicle_id,
+        started_at=utc_datetime(start_utc_s),
+        ended_at=utc_datetime(end_utc_s),
+        track=[TrackPoint.from_fix(fix) for fix in track],
+    )
     return wire_json(body)
 
 
