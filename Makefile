@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install demo test lint bench train clean web browser-deps
+.PHONY: install demo test lint bench train clean web browser-deps fuzz
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,12 @@ lint: install
 test: install web browser-deps
 	$(BIN)/ruff check .
 	OMP_NUM_THREADS=2 $(BIN)/python -m pytest -q
+
+# schemathesis against the live API once per role (public, vehicle, crew, manager, admin): requests and
+# 5xx per role. `make test` runs a short campaign (tests/security); this one is ~5,000 requests a role.
+FUZZ_EXAMPLES ?= 70
+fuzz: install
+	OMP_NUM_THREADS=2 $(BIN)/python -m scripts.fuzz --examples $(FUZZ_EXAMPLES)
 
 demo: install web
 	$(BIN)/python -m scripts.demo
