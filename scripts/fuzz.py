@@ -2,7 +2,7 @@
 
 Every operation in /openapi.json gets `--examples` generated cases, valid and invalid, sent with the
 role's key (none for the public). A 5xx is a failure: bad input must get a 4xx naming the field. The
-permanent suite (tests/security/test_schemathesis.py) runs the same campaign with a few examples each.
+permanent suite (tests/security/test_schemathesis_live.py) runs the same campaign with a few examples each.
 
     python -m scripts.fuzz --examples 70            # about 5,000 requests per role
 """
@@ -58,10 +58,13 @@ def live_server(directory: Path) -> ApiServer:
 
 
 def add_role_keys(database_url: str) -> None:
+    """One key per role but admin (the server's bootstrap key); the crew key's crew joins the roster."""
+    from api.auth.roster import create_crew
     from api.auth.service import create_key
 
     engine = create_engine(database_url)
     with Session(engine) as session:
+        create_crew(session, crew_id=NAMES["crew"])
         for role, key in ROLES.items():
             if key is not None and role != "admin":
                 create_key(session, role=role, name=NAMES[role], key=key)

@@ -14,6 +14,7 @@ import numpy as np
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from api.auth.roster import create_crew
 from api.auth.service import create_key
 
 ADMIN_KEY = "security-admin-key-0123456789"
@@ -24,8 +25,10 @@ RECENT = datetime.now(UTC).replace(microsecond=0) - timedelta(days=2)
 
 
 def add_keys(engine: Engine) -> None:
+    """A vehicle key for bus-17 and a crew key for crew-1, which the roster must hold first."""
     with Session(engine) as session:
         create_key(session, role="vehicle", name="bus-17", key=VEHICLE_KEY)
+        create_crew(session, crew_id="crew-1")
         create_key(session, role="crew", name="crew-1", key=CREW_KEY)
 
 
