@@ -1,5 +1,5 @@
-"""`pothole serve`, `pothole keys create | list | revoke | rotate`, `pothole crews create | list | deactivate`,
-`pothole db upgrade`. Heavy imports happen inside commands."""
+"""`pothole serve`, `pothole keys create | list | revoke | rotate`,
+`pothole crews create | list | deactivate`, `pothole db upgrade`. Heavy imports happen inside commands."""
 
 from __future__ import annotations
 
