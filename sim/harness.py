@@ -184,7 +184,8 @@ def run_edge_agent(
     )
     if done.returncode != 0:
         raise RuntimeError(f"edge agent exited {done.returncode}: {done.stderr.strip()[-2000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    summary: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return summary
 
 
 def passes_in_time_order(manifest: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
