@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from api.auth.deps import Ingester, check_vehicle
 from api.config import Settings
 from api.errors import InvalidInputError, PayloadTooLargeError, UnavailableError
+from api.geo import CameraProfile
 from api.images import checked_image, decode_checked, reencode_base64
 from api.ingest.fold import fold_pass
 from api.ingest.frames import find_frame, replay, run_detector, store_frame
@@ -139,7 +140,7 @@ async def post_frame(
     _check_time(meta.captured_at, "metadata.captured_at", settings)
     engine = services.engine
 
-    def lookup() -> Any:
+    def lookup() -> tuple[dict[str, Any] | None, CameraProfile]:
         with Session(engine) as session:
             frame = find_frame(session, meta.vehicle_id, meta.client_id)
             return (replay(frame) if frame else None), get_camera(session, meta.vehicle_id)

@@ -100,7 +100,7 @@ def api_definition(request: Request, _: PublicReader) -> JSONResponse:
 
 def _pothole_extent(session: Session) -> dict[str, Any]:
     row = session.exec(
-        select(
+        select(  # type: ignore[call-overload]  # sqlmodel types select() up to 4 columns
             func.min(Pothole.lon),
             func.min(Pothole.lat),
             func.max(Pothole.lon),

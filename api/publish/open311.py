@@ -25,7 +25,7 @@ from api.publish.params import parse_datetime
 from api.publish.status import open311_status
 from api.services import services_of
 
-router = APIRouter(prefix=PREFIX, tags=TAGS)
+router = APIRouter(prefix=PREFIX, tags=[*TAGS])
 
 MAX_REQUESTS, DEFAULT_DAYS = 1000, 90
 

@@ -14,11 +14,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from layer_factories import ADMIN, ADMIN_KEY, ingest
 
 from api.config import Settings
 from api.main import create_app
-
-from .conftest import ADMIN, ADMIN_KEY, ingest
 
 pytestmark = pytest.mark.postgres
 
