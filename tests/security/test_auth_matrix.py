@@ -4,7 +4,7 @@ it answers, in ONE table, generated against the app's own route table (a route w
 Each role gets a fresh service with the same data (a confirmed pothole with a photo crop, its order assigned
 to crew-1 with a repair photo), and every row is asked once with a request the route accepts, so an allowed
 role gets its success code, not a 422: a 2xx/503/404 below means "let through", 401/403 "kept out". The
-crew's requests name its own order; reading another crew's is `tests/api/test_tenancy_reads.py`.
+crew's requests name its own order; reading another crew's is `tests/api/auth/test_read_scope.py`.
 """
 
 from __future__ import annotations
