@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install demo test lint bench train clean web browser-deps
+.PHONY: install demo test lint typecheck bench train clean web browser-deps fuzz
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,9 +19,20 @@ install: $(STAMP)
 lint: install
 	$(BIN)/ruff check .
 
+# Strict for every package but training/ (its baseline is in pyproject.toml).
+typecheck: install
+	$(BIN)/mypy
+
 test: install web browser-deps
 	$(BIN)/ruff check .
+	$(MAKE) --no-print-directory typecheck
 	OMP_NUM_THREADS=2 $(BIN)/python -m pytest -q
+
+# schemathesis against the live API once per role (public, vehicle, crew, manager, admin): requests and
+# 5xx per role. `make test` runs a short campaign (tests/security); this one is ~5,000 requests a role.
+FUZZ_EXAMPLES ?= 70
+fuzz: install
+	OMP_NUM_THREADS=2 $(BIN)/python -m scripts.fuzz --examples $(FUZZ_EXAMPLES)
 
 demo: install web
 	$(BIN)/python -m scripts.demo
@@ -41,4 +52,4 @@ browser-deps:
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-nanum >/dev/null); fi
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache *.egg-info

@@ -11,7 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from common.contract import MAX_BATCH_ITEMS
 from common.gps import HEADING_MAX_AGE_S, HEADING_MIN_BASELINE_M
-from common.images import MAX_CROP_BYTES, MAX_FRAME_BYTES
+from common.images import MAX_CROP_BYTES, MAX_FRAME_BYTES, MAX_IMAGE_PIXELS
 
 
 class RateLimit(BaseModel):
@@ -59,6 +59,13 @@ class Settings(BaseSettings):
     ingest_concurrency: int | None = Field(default=None, ge=1, le=64)  # batches at once; None: 2 SQLite, 8 PG
     max_batch_items: int = Field(default=MAX_BATCH_ITEMS, ge=1)
     max_future_s: float = Field(default=300.0, ge=0)
+    # how old a capture or a pass may be when it arrives (a vehicle offline longer dead-letters it)
+    max_past_s: float = Field(default=30 * 86_400.0, gt=0)
+    # every other POST/PUT/PATCH body (layers, policies, work orders, cameras, Open311 reports)
+    max_body_bytes: int = Field(default=8 * 1024 * 1024, gt=0)
+    # an uploaded image's width x height, read from its header before any pixel is decoded
+    max_image_pixels: int = Field(default=MAX_IMAGE_PIXELS, gt=0)
+    image_decode_concurrency: int = Field(default=2, ge=1, le=64)  # decodes in flight per worker
 
     # geolocation and de-duplication
     dedup_radius_m: float = Field(default=5.0, gt=0, le=50)

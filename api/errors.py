@@ -3,13 +3,19 @@
 A domain names its own failures as subclasses of the generic ones here (a malformed layer is an
 InvalidInputError), so routes let them through and the table answers with the code of the nearest
 ancestor it names.
+
+A request the schema refuses (FastAPI's RequestValidationError) is answered 422 with each error's `loc`,
+`msg` and `type` only: never the `input` or `ctx` pydantic attaches, which may be a 40 MB array or a NaN
+that JSON cannot even write.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 
@@ -100,5 +106,30 @@ async def handle_domain_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=code, headers=headers)
 
 
+MAX_VALIDATION_ERRORS = 20  # a 500-item batch of bad items answers the first ones, and how many there were
+MAX_MESSAGE_CHARS = 300
+MAX_LOC_PART_CHARS = 64
+
+
+def public_validation_error(error: Mapping[str, Any]) -> dict[str, Any]:
+    """One pydantic error as a client may see it: where (loc), why (msg) and its kind (type)."""
+    loc = [p if isinstance(p, int) else str(p)[:MAX_LOC_PART_CHARS] for p in error.get("loc", ())]
+    return {
+        "loc": loc,
+        "msg": str(error.get("msg", ""))[:MAX_MESSAGE_CHARS],
+        "type": str(error.get("type", ""))[:MAX_LOC_PART_CHARS],
+    }
+
+
+async def handle_validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = list(exc.errors())
+    body: dict[str, Any] = {"detail": [public_validation_error(e) for e in errors[:MAX_VALIDATION_ERRORS]]}
+    if len(errors) > MAX_VALIDATION_ERRORS:
+        body["errors_total"] = len(errors)
+    return JSONResponse(body, status_code=422)
+
+
 def add_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(PotholeWatchError, handle_domain_error)
+    app.add_exception_handler(RequestValidationError, handle_validation_error)

@@ -119,6 +119,7 @@ def build_services(settings: Settings) -> Services:
         detector=detector,
         model_error=model_error,
         ingest_slots=threading.BoundedSemaphore(slots),
+        decode_slots=threading.BoundedSemaphore(settings.image_decode_concurrency),
         rate_limiter=make_rate_limiter(engine) if settings.rate_limits_enabled else None,
     )
 
@@ -151,6 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "/v1/sightings": settings.max_batch_bytes,
             "/v1/passes": settings.max_batch_bytes,
         },
+        default_limit=settings.max_body_bytes,
     )
     app.add_middleware(RequestMetrics)
     return app

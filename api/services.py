@@ -30,7 +30,9 @@ class Services:
     """`detector` is None when the model is off or failed to load; `model_error` says why (for /readyz).
 
     `ingest_slots` bounds the ingest batches one worker runs at once: more threads only fight over the
-    GIL and the database write lock. `rate_limiter` holds the per-key token buckets (None: limits off).
+    GIL and the database write lock. `decode_slots` bounds the uploaded images being decoded at once
+    (`api.images`): each may be tens of megabytes of pixels. `rate_limiter` holds the per-key token
+    buckets (None: limits off).
     """
 
     settings: Settings
@@ -39,6 +41,7 @@ class Services:
     detector: Detector | None
     model_error: str | None
     ingest_slots: threading.BoundedSemaphore
+    decode_slots: threading.BoundedSemaphore
     rate_limiter: RateLimiter | None = None
 
 

@@ -30,7 +30,8 @@ class UtcDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError(f"naive datetime {value!r}: give a timezone (UTC)")
-        return value.astimezone(UTC).replace(tzinfo=None)
+        stored: datetime = value.astimezone(UTC).replace(tzinfo=None)
+        return stored
 
     def process_result_value(self, value: Any, dialect: Any) -> datetime | None:
         return None if value is None else value.replace(tzinfo=UTC)

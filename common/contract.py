@@ -24,7 +24,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, JsonValue, PlainSerializer, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    PlainSerializer,
+    model_validator,
+)
 
 from common.gps import ASSUMED_ACCURACY_M, GpsFix
 from common.images import MAX_CROP_BYTES
@@ -56,6 +65,7 @@ Box = tuple[float, float, float, float]
 MAX_BATCH_ITEMS = 500
 MAX_TRACK_POINTS = 50_000
 MIN_FRAME_SIDE_PX, MAX_FRAME_SIDE_PX = 16, 20_000
+MIN_YEAR, MAX_YEAR = 1970, 2200
 
 
 def utc_datetime(t_utc_s: float) -> dt.datetime:
@@ -72,8 +82,20 @@ def format_time_utc(t_utc_s: float) -> str:
     return _format_utc(utc_datetime(t_utc_s))
 
 
+def _plausible_year(stamp: dt.datetime) -> dt.datetime:
+    """Years outside MIN_YEAR..MAX_YEAR are a broken clock (or a probe): converting year 1 or 9999 to UTC
+    overflows. The service bounds times more tightly around its own clock (POTHOLE_MAX_PAST_S, _FUTURE_S)."""
+    if not MIN_YEAR <= stamp.year <= MAX_YEAR:
+        raise ValueError(f"year {stamp.year} is outside {MIN_YEAR}..{MAX_YEAR}")
+    return stamp
+
+
 # Accepts any offset; written as UTC milliseconds with a Z.
-UtcTime = Annotated[AwareDatetime, PlainSerializer(_format_utc, return_type=str, when_used="json")]
+UtcTime = Annotated[
+    AwareDatetime,
+    AfterValidator(_plausible_year),
+    PlainSerializer(_format_utc, return_type=str, when_used="json"),
+]
 
 ClientId = Field(
     min_length=1,
@@ -120,7 +142,9 @@ def clip_box(box_xyxy_px: Box, frame_wh: tuple[int, int], *, min_side_px: float 
 class GpsIn(BaseModel):
     """The fix a detection or frame was taken at; a missing heading is derived by the service."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [EXAMPLE_GPS]})
+    model_config = ConfigDict(
+        extra="forbid", allow_inf_nan=False, json_schema_extra={"examples": [EXAMPLE_GPS]}
+    )
 
     lat: float = Field(ge=-90, le=90, description="WGS84 degrees")
     lon: float = Field(ge=-180, le=180, description="WGS84 degrees")
@@ -151,6 +175,7 @@ class SightingIn(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        allow_inf_nan=False,
         json_schema_extra={
             "examples": [
                 {
@@ -203,7 +228,7 @@ class SightingIn(BaseModel):
 class SightingBatchIn(BaseModel):
     """One vehicle's sightings; at most `MAX_BATCH_ITEMS` per request."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     vehicle_id: str = VehicleId
     items: list[SightingIn] = Field(min_length=1, max_length=MAX_BATCH_ITEMS)
@@ -213,10 +238,12 @@ class ItemResult(BaseModel):
     """What became of one item: `created`, `duplicate` (a retry: the first ids), or `rejected`.
 
     A rejected item was valid but cannot be placed on the road (box above the horizon, beyond the
-    service's range, no heading given and none derivable); `detail` says why.
+    service's range, no heading given and none derivable, a position past a pole); `detail` says why and
+    `index` is its place in the batch. A rejected item wrote nothing but its GPS fix; the others stand.
     """
 
     client_id: str
+    index: int | None = Field(default=None, description="the item's position in the batch (0-based)")
     status: Literal["created", "duplicate", "rejected"]
     sighting_id: int | None = None
     pothole_id: int | None = None
@@ -232,6 +259,7 @@ class FrameMetaIn(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        allow_inf_nan=False,
         json_schema_extra={
             "examples": [
                 {
@@ -269,7 +297,7 @@ class FrameResult(BaseModel):
 
 
 class TrackPoint(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
@@ -286,6 +314,7 @@ class PassIn(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        allow_inf_nan=False,
         json_schema_extra={
             "examples": [
                 {

@@ -43,7 +43,7 @@ def parse_roi(text: str) -> tuple[float, float, float, float]:
         or values[3] <= values[1]
     ):
         raise ValueError(f"--roi: {text!r} must be x1,y1,x2,y2 fractions in [0, 1] with x2>x1, y2>y1")
-    return values  # type: ignore[return-value]
+    return values
 
 
 def detect(
@@ -233,7 +233,7 @@ class _Run:
                 fps = max(cv2.VideoCapture(frame.source).get(cv2.CAP_PROP_FPS) / self.every, 1.0)
                 out_path = self._unique(f"{source.stem}_annotated", ".mp4")
                 height, width = annotated.shape[:2]
-                writer = cv2.VideoWriter(str(out_path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (width, height))
+                writer = cv2.VideoWriter(str(out_path), cv2.VideoWriter.fourcc(*"mp4v"), fps, (width, height))
                 self._writers[frame.source] = writer
             writer.write(annotated)
         else:

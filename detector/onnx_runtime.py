@@ -174,9 +174,9 @@ class OnnxDetector:
             binding.bind_output(
                 self._output_name, "cpu", 0, np.float32, list(output.shape), buffers[key].ctypes.data
             )
-            buffers[("binding", tensor.shape)] = binding
+            self._bindings()[tensor.shape] = binding
             return buffers[key]
-        binding = buffers[("binding", tensor.shape)]
+        binding = self._bindings()[tensor.shape]
         binding.bind_cpu_input(self._input_name, tensor)  # wraps the array's memory, no copy
         self._session.run_with_iobinding(binding)
         return buffers[key]
@@ -235,11 +235,19 @@ class OnnxDetector:
     def _to_detections(self, decoded: Decoded) -> tuple[Detection, ...]:
         return detections_of(decoded, self._info.class_names)
 
-    def _buffers(self) -> dict[tuple[Any, ...], Any]:
-        buffers = getattr(self._local, "buffers", None)
+    def _buffers(self) -> dict[tuple[Any, ...], np.ndarray]:
+        """This thread's preallocated arrays (canvases, planes, tensors, bound outputs), by key."""
+        buffers: dict[tuple[Any, ...], np.ndarray] | None = getattr(self._local, "buffers", None)
         if buffers is None:
             buffers = self._local.buffers = {}
         return buffers
+
+    def _bindings(self) -> dict[tuple[int, ...], ort.IOBinding]:
+        """This thread's I/O bindings, one per input shape, each bound to its output buffer above."""
+        bindings: dict[tuple[int, ...], ort.IOBinding] | None = getattr(self._local, "bindings", None)
+        if bindings is None:
+            bindings = self._local.bindings = {}
+        return bindings
 
     def _canvas(self, canvas_hw: tuple[int, int], slot: int) -> np.ndarray:
         key = ("canvas", canvas_hw, slot)

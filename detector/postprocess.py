@@ -98,7 +98,8 @@ def class_aware_keep(
     ids = class_ids[candidates]
     if ids.max(initial=0) > 0:
         boxes = boxes + (ids.astype(np.float32) * np.float32(MAX_WH))[:, None]
-    return candidates[nms(boxes, scores[candidates], iou, max_det=max_det)]
+    kept: np.ndarray = candidates[nms(boxes, scores[candidates], iou, max_det=max_det)]
+    return kept
 
 
 def class_aware_nms(decoded: Decoded, iou: float, max_det: int) -> Decoded:

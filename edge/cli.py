@@ -16,6 +16,9 @@ import typer
 __all__ = ["register"]
 
 
+DEAD_SHOWN = 20  # the newest dead letters `status` prints (all stay in the outbox's dead table)
+
+
 def _fail(message: str) -> SystemExit:
     """One line on stderr, exit 2. SystemExit (not typer.Exit) so the `pothole` hub keeps the code."""
     typer.echo(f"error: {message}", err=True)
@@ -174,7 +177,8 @@ def register(app: typer.Typer) -> None:
 
     @edge.command("status")
     def status(queue: Path = typer.Option(default_queue, help="Outbox SQLite file.")) -> None:
-        """Pending items, bytes on disk and the counters (evictions, rejections, retries)."""
+        """Pending items, bytes on disk, the counters (evictions, rejections, retries) and the dead letters
+        (items the API refused for good, newest last, with its reason)."""
         from edge.outbox import Outbox
 
         if not queue.is_file():
@@ -186,7 +190,11 @@ def register(app: typer.Typer) -> None:
                         "pending": outbox.pending(),
                         "stored_bytes": outbox.stored_bytes(),
                         "counters": outbox.counters(),
-                        "dead": len(outbox.dead_items()),
+                        "dead": len(dead := outbox.dead_items()),
+                        "dead_items": [
+                            {"client_id": cid, "kind": kind, "reason": reason}
+                            for cid, kind, reason in dead[-DEAD_SHOWN:]
+                        ],
                     }
                 )
             )

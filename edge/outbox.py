@@ -56,7 +56,7 @@ CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NU
 
 def backoff_delay_s(attempts: int, *, base_s: float, max_s: float, rng: random.Random) -> float:
     """Exponential backoff with equal jitter: half the step fixed, half random, so retries never stampede."""
-    step = min(max_s, base_s * 2 ** max(0, attempts - 1))
+    step: float = min(max_s, base_s * 2 ** max(0, attempts - 1))
     return step / 2 + rng.uniform(0, step / 2)
 
 

@@ -99,7 +99,7 @@ def blurred_frame_jpeg(
         scaled = tuple(v * scale for v in box)
         left, top, right, bottom = crop_box(
             (small.shape[1], small.shape[0]),
-            scaled,  # type: ignore[arg-type]
+            scaled,
             margin_frac=margin_frac,
             min_side_px=8,
         )

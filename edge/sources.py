@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 import cv2
 import numpy as np
@@ -29,6 +30,21 @@ __all__ = ["FrameSample", "open_source"]
 log = logging.getLogger("pothole.edge.source")
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".bmp", ".webp"}
 STREAM_PREFIXES = ("rtsp://", "rtsps://", "rtmp://", "http://", "https://", "udp://", "tcp://")
+
+
+class Capture(Protocol):
+    """What the live reader uses of cv2.VideoCapture (tests pass a scripted one)."""
+
+    def isOpened(self) -> bool: ...
+
+    def read(self) -> tuple[bool, Any]: ...
+
+    def release(self) -> None: ...
+
+
+def open_video_capture(target: int | str) -> Capture:
+    """A camera index or a stream URL, opened by OpenCV."""
+    return cv2.VideoCapture(target)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +111,7 @@ def _iter_live(
     target: int | str,
     every_n: int,
     max_reconnects: int,
-    open_capture: Callable[[int | str], object],
+    open_capture: Callable[[int | str], Capture],
     clock: Callable[[], float],
     sleep: Callable[[float], None],
 ) -> Iterator[FrameSample]:
@@ -108,10 +124,10 @@ def _iter_live(
     index = 0
     while True:
         capture = open_capture(target)
-        if capture.isOpened():  # type: ignore[attr-defined]
+        if capture.isOpened():
             try:
                 while True:
-                    ok, image = capture.read()  # type: ignore[attr-defined]
+                    ok, image = capture.read()
                     if not ok:
                         break
                     failures = 0
@@ -121,7 +137,7 @@ def _iter_live(
                         )
                     index += 1
             finally:
-                capture.release()  # type: ignore[attr-defined]
+                capture.release()
         failures += 1
         if failures > max_reconnects:
             if index == 0:
@@ -147,7 +163,7 @@ def open_source(
     fps: float = 10.0,
     every_n: int = 1,
     max_reconnects: int = 20,
-    open_capture: Callable[[int | str], object] = cv2.VideoCapture,
+    open_capture: Callable[[int | str], Capture] = open_video_capture,
     clock: Callable[[], float] = time.time,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Iterator[FrameSample]:

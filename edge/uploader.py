@@ -6,11 +6,15 @@ is treated (POST /v1/sightings, /v1/frames, /v1/passes):
   per item `rejected`: moved to the dead table, counted and logged;
 - a whole-batch 400/413/422: the batch is split and each item is sent alone, so one bad item cannot hold
   the others hostage; an item refused alone is dead-lettered;
+- a whole-batch 500 (an internal error, which one item may cause): split the same way. An item that
+  answers 500 alone while the API accepted others in the same round, and had already failed
+  `poison_attempts` times, is dead-lettered: the API keeps failing on that item, not on everything;
 - 429 (this key's rate limit): nothing is counted against the items; that kind of request (sightings,
   passes or frames: the API keeps a bucket per kind) pauses for the answer's Retry-After and the items
   stay queued as they were;
-- 401/403/404/408/409/5xx and any network failure (refused, reset, timeout, the server killed
-  mid-request): retried later with exponential backoff and jitter, with the same client ids.
+- 401/403/404/408/409/502/503/504 and any network failure (refused, reset, timeout, the server
+  killed mid-request): retried later with exponential backoff and jitter, with the same client ids.
+Dead-lettered items stay in the outbox's `dead` table (`pothole edge status` lists them).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ __all__ = ["SendRound", "Uploader"]
 log = logging.getLogger("pothole.edge.uploader")
 RETRYABLE_STATUS = {401, 403, 404, 408, 409, 425, 429}
 SPLIT_STATUS = {400, 413, 422}
+SERVER_FAULT = 500  # 502/503/504 say the server (or its gateway) is down, not that an item broke it
 RATE_LIMITED = 429
 DEFAULT_RETRY_AFTER_S = 5.0
 MAX_RETRY_AFTER_S = 600.0  # a wild header must not park the agent for hours
@@ -86,6 +91,7 @@ class Uploader:
         *,
         batch_size: int = 100,
         frames_per_s: float = 2.0,
+        poison_attempts: int = 3,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if not 1 <= batch_size <= MAX_BATCH_ITEMS:
@@ -93,6 +99,7 @@ class Uploader:
         self.outbox = outbox
         self.client = client
         self.batch_size = batch_size
+        self.poison_attempts = poison_attempts
         self.frame_interval_s = 1.0 / frames_per_s if frames_per_s > 0 else 0.0
         self._clock = clock
         self._last_frame_at = -1e18
@@ -135,33 +142,69 @@ class Uploader:
     def _vehicles_with_due(self, kind: str) -> list[str]:
         return sorted({item.vehicle_id for item in self.outbox.due(kind, limit=500)})
 
-    def _send_sightings(self, vehicle_id: str, items: list[OutboxItem], *, may_split: bool) -> SendRound:
-        if not items:
-            return SendRound()
+    def _post_sightings(self, vehicle_id: str, items: list[OutboxItem]) -> httpx.Response | str:
+        """The API's answer, or what went wrong on the way."""
         payload_items = []
         for item in items:
             body = dict(item.body)
             if item.blob:
                 body["crop_jpeg_b64"] = base64.b64encode(item.blob).decode("ascii")
             payload_items.append(body)
-        ids = [item.client_id for item in items]
         try:
-            response = self.client.post(
-                "/v1/sightings", json={"vehicle_id": vehicle_id, "items": payload_items}
-            )
+            return self.client.post("/v1/sightings", json={"vehicle_id": vehicle_id, "items": payload_items})
         except httpx.HTTPError as exc:
-            return self._defer(ids, f"network: {exc!r}")
-        if response.status_code == RATE_LIMITED:
-            return self._pause("sighting", response, len(ids))
-        if response.status_code in SPLIT_STATUS:
-            if may_split and len(items) > 1:
-                log.warning(
-                    "batch of %d answered %d; sending its items one by one", len(items), response.status_code
+            return f"network: {exc!r}"
+
+    def _send_sightings(self, vehicle_id: str, items: list[OutboxItem], *, may_split: bool) -> SendRound:
+        if not items:
+            return SendRound()
+        response = self._post_sightings(vehicle_id, items)
+        if isinstance(response, httpx.Response) and response.status_code == RATE_LIMITED:
+            return self._pause("sighting", response, len(items))
+        splittable = isinstance(response, httpx.Response) and (
+            response.status_code in SPLIT_STATUS or response.status_code == SERVER_FAULT
+        )
+        if splittable and may_split and len(items) > 1:
+            assert isinstance(response, httpx.Response)
+            log.warning(
+                "batch of %d answered %d; sending its items one by one", len(items), response.status_code
+            )
+            return self._send_one_by_one(vehicle_id, items)
+        return self._settle(items, response)
+
+    def _send_one_by_one(self, vehicle_id: str, items: list[OutboxItem]) -> SendRound:
+        """Each item alone. One answering 500 alone is retried later, unless the API accepted others
+        meanwhile (so it is up) and the item has failed `poison_attempts` times: then it is dead. A 429
+        pauses sightings: the items not sent yet stay queued as they are."""
+        result = SendRound()
+        failing: list[OutboxItem] = []
+        for sent, item in enumerate(items):
+            response = self._post_sightings(vehicle_id, [item])
+            if isinstance(response, httpx.Response) and response.status_code == RATE_LIMITED:
+                result += self._pause("sighting", response, len(items) - sent)
+                break
+            if isinstance(response, httpx.Response) and response.status_code == SERVER_FAULT:
+                failing.append(item)
+            else:
+                result += self._settle([item], response)
+        for item in failing:
+            if result.acked > 0 and item.attempts + 1 >= self.poison_attempts:
+                self.outbox.reject(
+                    item.client_id,
+                    f"HTTP {SERVER_FAULT} for this item alone ({item.attempts + 1} tries) "
+                    "while the API accepted others",
                 )
-                result = SendRound()
-                for item in items:
-                    result += self._send_sightings(vehicle_id, [item], may_split=False)
-                return result
+                result += SendRound(rejected=1)
+            else:
+                result += self._defer([item.client_id], f"HTTP {SERVER_FAULT} for this item alone")
+        return result
+
+    def _settle(self, items: list[OutboxItem], response: httpx.Response | str) -> SendRound:
+        """Ack, dead-letter or defer `items` by the API's answer to them."""
+        ids = [item.client_id for item in items]
+        if isinstance(response, str):
+            return self._defer(ids, response)
+        if response.status_code in SPLIT_STATUS:
             self.outbox.reject(ids[0], f"HTTP {response.status_code}: {response.text[:500]}")
             return SendRound(rejected=1)
         if response.status_code >= 300:

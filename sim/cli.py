@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 import random
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from sim.routes import Route
 
 __all__ = ["build_route", "dataset_test_images", "register"]
 
@@ -31,7 +35,7 @@ def build_route(
     length_m: float,
     speed_mps: float,
     seed: int,
-):  # type: ignore[no-untyped-def]
+) -> Route:
     from common.geodesy import LatLon
     from sim.routes import comma2k19_route, graph_route, grid_edges, layer_edges
 

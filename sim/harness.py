@@ -202,7 +202,8 @@ def run_edge_agent(
         raise
     if process.returncode != 0:
         raise RuntimeError(f"edge agent exited {process.returncode}: {stderr.strip()[-2000:]}")
-    return json.loads(stdout.strip().splitlines()[-1])
+    summary: dict[str, Any] = json.loads(stdout.strip().splitlines()[-1])
+    return summary
 
 
 def stop_process(process: subprocess.Popen[Any], grace_s: float = 10.0) -> None:

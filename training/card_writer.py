@@ -159,18 +159,18 @@ def write_card(
     companion = None
     if entry.get("companion"):
         whole = entry["companion"]
-        facts = model_facts(weights_dir, whole["onnx"], f"{model_id}-companion-curves.png")
+        whole_facts = model_facts(weights_dir, whole["onnx"], f"{model_id}-companion-curves.png")
         companion = CompanionFacts(
             model_id=Path(whole["onnx"]).stem,
             onnx_name=whole["onnx"],
             int8_name=whole.get("int8"),
-            settings_json=facts.settings_json,
-            training=facts.training,
-            commands=facts.commands,
-            curves_png=facts.curves_png,
-            train_hours=facts.train_hours,
-            hardware=facts.hardware,
-            started_from=_started_from(facts.commands.get("train", "")),
+            settings_json=whole_facts.settings_json,
+            training=whole_facts.training,
+            commands=whole_facts.commands,
+            curves_png=whole_facts.curves_png,
+            train_hours=whole_facts.train_hours,
+            hardware=whole_facts.hardware,
+            started_from=_started_from(whole_facts.commands.get("train", "")),
             pair_conf=float(entry["pair_conf"]),
         )
     speed: dict[str, float] = {}

@@ -127,7 +127,17 @@ def import_coco(coco_json: Path, images_dir: Path, out_dir: Path, split: str = "
     return ImportSummary(data_yaml, len(items), boxes, negatives, skipped, tuple(missing))
 
 
-def _voc_objects(xml_path: Path) -> tuple[str, tuple[int, int] | None, list[tuple[str, tuple[float, ...]]]]:
+def _voc_coord(box: ElementTree.Element, tag: str) -> float:
+    """One <bndbox> coordinate; ValueError when it is missing or not a number."""
+    text = box.findtext(tag)
+    if text is None:
+        raise ValueError(f"<{tag}> is missing")
+    return float(text)
+
+
+def _voc_objects(
+    xml_path: Path,
+) -> tuple[str, tuple[int, int] | None, list[tuple[str, tuple[float, float, float, float]]]]:
     try:
         root = ElementTree.parse(xml_path).getroot()
     except ElementTree.ParseError as error:
@@ -146,12 +156,12 @@ def _voc_objects(xml_path: Path) -> tuple[str, tuple[int, int] | None, list[tupl
         try:
             # VOC pixel indices are 1-based and inclusive: xmin=1..xmax=W covers the whole row
             coords = (
-                float(box.findtext("xmin")) - 1,
-                float(box.findtext("ymin")) - 1,
-                float(box.findtext("xmax")),
-                float(box.findtext("ymax")),
+                _voc_coord(box, "xmin") - 1,
+                _voc_coord(box, "ymin") - 1,
+                _voc_coord(box, "xmax"),
+                _voc_coord(box, "ymax"),
             )
-        except (TypeError, ValueError) as error:
+        except ValueError as error:
             raise ConversionError(f"{xml_path}: bndbox of {name!r} is not numeric") from error
         objects.append((name, coords))
     return file_name, wh, objects

@@ -84,7 +84,7 @@ def match_correct(
     iou = box_iou(torch.from_numpy(true_xyxy), torch.from_numpy(pred_xyxy))
     matcher = SimpleNamespace(iouv=torch.from_numpy(IOU_THRESHOLDS.astype(np.float32)))
     return BaseValidator.match_predictions(
-        matcher,
+        matcher,  # type: ignore[arg-type]  # duck-typed self: the matcher reads only .iouv, no validator needed
         torch.from_numpy(np.asarray(pred_cls, np.int64)),
         torch.from_numpy(np.asarray(true_cls, np.int64)),
         iou,

@@ -140,8 +140,8 @@ def check_parity(
     model = YOLO(str(checkpoint))
     base = OnnxDetector.load(onnx_path, threads=None)
     imgsz = base.info.input_hw
-    frames = [cv2.imread(str(p), cv2.IMREAD_COLOR) for p in images]
-    frames = [f for f in frames if f is not None]
+    loaded = (cv2.imread(str(p), cv2.IMREAD_COLOR) for p in images)
+    frames = [f for f in loaded if f is not None]
     floor = PARITY_CONF_FLOOR / 2
     pt = [_pt_predict(model, f, imgsz, floor, iou, base.info.dynamic, max_det) for f in frames]
     all_conf = np.sort(np.concatenate([c for _, c in pt]))[::-1] if pt else np.zeros(0)

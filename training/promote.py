@@ -20,6 +20,7 @@ import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from training.evaluate import EvaluationError, evaluate_detector, load_detector, operating_conf
 from training.export import int8_path_for
@@ -156,7 +157,8 @@ def promote(request: PromoteRequest, log=print, progress=None) -> PromoteResult:
     if not decision.promote:
         return PromoteResult(decision, model_id, decided, current, None)
     request.weights_dir.mkdir(parents=True, exist_ok=True)
-    entry = {"model_id": model_id, **_install(request.candidate, request.int8, request.weights_dir)}
+    installed = _install(request.candidate, request.int8, request.weights_dir)
+    entry: dict[str, Any] = {"model_id": model_id, **installed}
     if request.companion is not None:
         entry["companion"] = _install(request.companion, request.companion_int8, request.weights_dir)
         entry["pair_conf"] = candidate.settings.conf
@@ -189,7 +191,7 @@ def _install(onnx_path: Path, int8_path: Path | None, weights_dir: Path) -> dict
         shutil.copy2(onnx_path, weights_dir / f"{model_id}.onnx")
     int8_path = int8_path or (int8_path_for(onnx_path) if int8_path_for(onnx_path).is_file() else None)
     if int8_path is not None:
-        names["int8"] = f"{model_id}-int8.onnx"
-        if int8_path.resolve() != (weights_dir / names["int8"]).resolve():
-            shutil.copy2(int8_path, weights_dir / names["int8"])
+        int8_name = names["int8"] = f"{model_id}-int8.onnx"
+        if int8_path.resolve() != (weights_dir / int8_name).resolve():
+            shutil.copy2(int8_path, weights_dir / int8_name)
     return names

@@ -211,7 +211,7 @@ def _touch(session: Session, key_id: int | None, now: datetime) -> None:
     """One conditional UPDATE: of several workers seeing the same stale time, the first one writes."""
     begin_write(session)
     session.exec(
-        update(ApiKey)  # type: ignore[call-overload]
+        update(ApiKey)
         .where(col(ApiKey.id) == key_id)
         .where(col(ApiKey.last_used_at).is_(None) | (col(ApiKey.last_used_at) < now - LAST_USED_RESOLUTION))
         .values(last_used_at=now)

@@ -87,6 +87,13 @@ def geolocate_box(
     sigma_range_m = _range_sigma_m(bottom_mid[1], y2 - y1, camera)
     sigma_lateral_m = range_m * math.radians(heading_sigma_deg)
     uncertainty_m = math.sqrt(gps.accuracy_or_assumed_m**2 + sigma_range_m**2 + sigma_lateral_m**2)
+    if not all(map(math.isfinite, (forward_m, right_m, width_m, length_m, uncertainty_m))):
+        raise GeolocationError("box_xyxy_px: the camera profile maps this box to no finite ground point")
     # the box's reference point is its near edge: the hole's centre lies half a length further on
-    centre = offset_latlon(LatLon(gps.lat, gps.lon), forward_m + length_m / 2, right_m, heading)
+    try:
+        centre = offset_latlon(LatLon(gps.lat, gps.lon), forward_m + length_m / 2, right_m, heading)
+    except ValueError:  # past a pole: no latitude to give it
+        raise GeolocationError(
+            f"gps: {forward_m:.1f} m ahead of lat {gps.lat} at heading {heading:g} deg is past the pole"
+        ) from None
     return GeoDetection(centre.lat, centre.lon, uncertainty_m, width_m, length_m, forward_m, right_m)

@@ -1,7 +1,6 @@
-"""Uploaded images: sniff the type (415), decode strictly (422), cut and encode pothole crops.
+"""Pothole crops cut from a frame the server analysed.
 
-Which bytes count as an image, and the size caps, are `common.images`; this module turns its errors
-into the service's status codes and decodes the pixels.
+Checking and decoding what a vehicle uploads is `api.images`, for every route that takes an image.
 """
 
 from __future__ import annotations
@@ -9,30 +8,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from api.errors import InvalidInputError, UnsupportedMediaError
-from common.images import ImageError, NotAnImageError, decode_base64, sniff_image
-from detector.errors import FrameDecodeError
-from detector.frames import decode_image as decode_pixels
-
-
-def decode_image(data: bytes, field: str = "image") -> np.ndarray:
-    """JPEG/PNG bytes -> HxWx3 BGR uint8; 415 for another type, 422 for a corrupt one."""
-    try:
-        sniff_image(data, field)
-        return decode_pixels(data, name=field)
-    except NotAnImageError as exc:
-        raise UnsupportedMediaError(str(exc)) from None
-    except (ImageError, FrameDecodeError) as exc:
-        raise InvalidInputError(str(exc)) from None
-
-
-def decode_crop(b64: str, field: str, max_bytes: int) -> bytes:
-    """A vehicle's base64 pothole crop -> its JPEG bytes; 422 naming the field unless it is a whole JPEG."""
-    try:
-        data, _ = decode_base64(b64, field, max_bytes=max_bytes, allowed=("image/jpeg",))
-    except ImageError as exc:
-        raise InvalidInputError(str(exc)) from None
-    return data
+from api.errors import InvalidInputError
 
 
 def crop_jpeg(

@@ -17,7 +17,7 @@ from api.potholes.open311 import PREFIX, SERVICE_CODE, TAGS, Open311Error, check
 from api.potholes.schemas import CitizenReport
 from api.services import services_of
 
-router = APIRouter(prefix=PREFIX, tags=TAGS)
+router = APIRouter(prefix=PREFIX, tags=[*TAGS])
 
 
 def is_web_url(text: str) -> bool:

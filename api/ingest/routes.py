@@ -14,13 +14,14 @@ from starlette.concurrency import run_in_threadpool
 from api.auth.deps import Ingester, check_vehicle
 from api.config import Settings
 from api.errors import InvalidInputError, PayloadTooLargeError, UnavailableError
+from api.geo import CameraProfile
+from api.images import checked_image, decode_checked, reencode_base64
 from api.ingest.fold import fold_pass
 from api.ingest.frames import find_frame, replay, run_detector, store_frame
-from api.ingest.images import decode_crop, decode_image
 from api.ingest.passes import record_pass
 from api.ingest.placement import Draft, hooks_of, pass_key_for
 from api.ingest.service import ingest_batch
-from api.services import ServicesDep
+from api.services import Services, ServicesDep
 from api.types import utc_now
 from api.vehicles.repository import get_camera
 from common.contract import BatchResult, FrameMetaIn, FrameResult, PassIn, PassResult, SightingBatchIn
@@ -29,15 +30,34 @@ router = APIRouter(prefix="/v1", tags=["ingest"])
 
 
 def _check_time(at: Any, field: str, settings: Settings) -> None:
-    limit = utc_now() + timedelta(seconds=settings.max_future_s)
-    if at > limit:
+    """Within `max_past_s` before and `max_future_s` after the service's clock: older evidence is from a
+    vehicle offline for weeks or a clock reset to 1970, newer is a clock running ahead."""
+    now = utc_now()
+    if at > now + timedelta(seconds=settings.max_future_s):
         raise InvalidInputError(
             f"{field}: {at.isoformat()} is more than {settings.max_future_s:g} s in the future"
         )
+    if at < now - timedelta(seconds=settings.max_past_s):
+        raise InvalidInputError(
+            f"{field}: {at.isoformat()} is more than {settings.max_past_s:g} s "
+            f"({settings.max_past_s / 86_400:g} days) in the past"
+        )
 
 
-def _decode_crop(b64: str | None, field: str, settings: Settings) -> bytes | None:
-    return None if b64 is None else decode_crop(b64, field, settings.max_crop_bytes)
+def _reencode_crop(b64: str | None, field: str, services: Services) -> bytes | None:
+    """The crop decoded and encoded again as JPEG (what is stored and served), or None."""
+    if b64 is None:
+        return None
+    settings = services.settings
+    crop, _ = reencode_base64(
+        b64,
+        field,
+        max_bytes=settings.max_crop_bytes,
+        max_pixels=settings.max_image_pixels,
+        slots=services.decode_slots,
+        allowed=("image/jpeg",),
+    )
+    return crop
 
 
 @router.post(
@@ -52,10 +72,12 @@ def post_sightings(batch: SightingBatchIn, services: ServicesDep, principal: Ing
     check_vehicle(principal, batch.vehicle_id)
     if len(batch.items) > settings.max_batch_items:
         raise InvalidInputError(f"items: {len(batch.items)} items exceeds {settings.max_batch_items}")
-    crops = []
     for i, item in enumerate(batch.items):
         _check_time(item.captured_at, f"items[{i}].captured_at", settings)
-        crops.append(_decode_crop(item.crop_jpeg_b64, f"items[{i}].crop_jpeg_b64", settings))
+    crops = [
+        _reencode_crop(item.crop_jpeg_b64, f"items[{i}].crop_jpeg_b64", services)
+        for i, item in enumerate(batch.items)
+    ]
     engine = services.engine
     with Session(engine) as session:
         camera = get_camera(session, batch.vehicle_id)
@@ -78,7 +100,7 @@ def post_sightings(batch: SightingBatchIn, services: ServicesDep, principal: Ing
     ]
     with services.ingest_slots:  # a few batches at a time: more threads only fight over the GIL
         results = ingest_batch(engine, drafts, camera, settings, hooks, now)
-    return {"results": results}
+    return {"results": [result | {"index": i} for i, result in enumerate(results)]}
 
 
 def _parse_metadata(raw: str) -> FrameMetaIn:
@@ -118,7 +140,7 @@ async def post_frame(
     _check_time(meta.captured_at, "metadata.captured_at", settings)
     engine = services.engine
 
-    def lookup() -> Any:
+    def lookup() -> tuple[dict[str, Any] | None, CameraProfile]:
         with Session(engine) as session:
             frame = find_frame(session, meta.vehicle_id, meta.client_id)
             return (replay(frame) if frame else None), get_camera(session, meta.vehicle_id)
@@ -130,10 +152,13 @@ async def post_frame(
     data = await image.read()
     if len(data) > settings.max_upload_bytes:
         raise PayloadTooLargeError(f"image: {len(data)} bytes exceeds {settings.max_upload_bytes}")
-    frame_image = decode_image(data, "image")
+    info = checked_image(
+        data, "image", max_bytes=settings.max_upload_bytes, max_pixels=settings.max_image_pixels
+    )
     detector = services.detector
     if detector is None:
         raise UnavailableError(f"model: not loaded ({services.model_error})")
+    frame_image = await run_in_threadpool(decode_checked, data, "image", info, services.decode_slots)
     boxes = await run_in_threadpool(run_detector, detector, frame_image)
     model_id = getattr(getattr(detector, "info", None), "model_id", None)
     answer, created = await run_in_threadpool(
@@ -167,6 +192,9 @@ def post_pass(
     settings = services.settings
     check_vehicle(principal, pass_in.vehicle_id)
     _check_time(pass_in.ended_at, "ended_at", settings)
+    _check_time(pass_in.started_at, "started_at", settings)
+    for i, point in enumerate(pass_in.track):
+        _check_time(point.t, f"track[{i}].t", settings)
     now = utc_now()
     # first: what the pass's biased first sightings started alone joins the records it is
     fold_pass(services.engine, pass_in, settings, hooks_of(services), now)

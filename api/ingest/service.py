@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -60,8 +61,15 @@ def apply_placed(
     point = LatLon(geo.lat, geo.lon)
     nearby = {r.id: r for r in nearby_rows(session, point, settings.max_join_radius_m, settings.grid_cell_m)}
     candidates = [NearbyPothole(i, LatLon(r.lat, r.lon), r.uncertainty_m) for i, r in nearby.items()]
-    gate = {"min_radius_m": settings.dedup_radius_m, "max_radius_m": settings.max_join_radius_m}
-    match_id = match_pothole(point, geo.uncertainty_m, candidates, **gate)
+    match = partial(
+        match_pothole,
+        point,
+        geo.uncertainty_m,
+        candidates,
+        min_radius_m=settings.dedup_radius_m,
+        max_radius_m=settings.max_join_radius_m,
+    )
+    match_id = match()
     if match_id is None and candidates and settings.pass_bias_window_s > 0:
         # outside every gate but near a record: the pass's shared GPS bias may be why (only then is it
         # worth estimating: the common cases, a join or a pothole far from any other, skip these reads)
@@ -70,7 +78,7 @@ def apply_placed(
         records = records_around(session, places, settings.max_join_radius_m, settings.grid_cell_m)
         bias_en_m = pass_bias_m(neighbours, records, max_radius_m=settings.max_join_radius_m)
         if bias_en_m is not None:
-            match_id = match_pothole(point, geo.uncertainty_m, candidates, **gate, pass_bias_en_m=bias_en_m)
+            match_id = match(pass_bias_en_m=bias_en_m)
     if match_id is None:
         est = first_estimate(geo.lat, geo.lon, geo.uncertainty_m, geo.width_m, geo.length_m)
         status = PotholeStatus.CANDIDATE

@@ -81,8 +81,11 @@ def _where(index: int, feature: Any) -> str:
     return f"features[{index}]" + (f" (id={fid!r})" if fid is not None else "")
 
 
-def _check_positions(coords: Any, depth: int, where: str, gtype: str) -> None:
-    """Walk nested coordinate arrays: `depth` is 0 for a position, 1 for a list of positions, …"""
+def _check_positions(coords: Any, depth: int, where: str, gtype: str) -> list[Any]:
+    """Walk nested coordinate arrays: `depth` is 0 for a position, 1 for a list of positions, …
+
+    Returns `coords`, now known to be such an array.
+    """
     if not isinstance(coords, list):
         raise LayerValidationError(
             f"{where}: {gtype} coordinates must be arrays, got {type(coords).__name__}"
@@ -109,9 +112,10 @@ def _check_positions(coords: Any, depth: int, where: str, gtype: str) -> None:
                 f"{where}: longitude {lon} out of range [-180, 180] in {coords!r}"
                 " (projected coordinates? RFC 7946 requires WGS84 degrees)"
             )
-        return
+        return coords
     for item in coords:
         _check_positions(item, depth - 1, where, gtype)
+    return coords
 
 
 _DEPTH = {"Point": 0, "MultiPoint": 1, "LineString": 1, "MultiLineString": 2, "Polygon": 2, "MultiPolygon": 3}
@@ -146,8 +150,7 @@ def _geometry(feature: dict[str, Any], index: int) -> tuple[BaseGeometry, str | 
         raise LayerValidationError(
             f"{where}: geometry type {gtype!r} is not supported (use one of {', '.join(_KIND_OF_TYPE)})"
         )
-    coords = geom.get("coordinates")
-    _check_positions(coords, _DEPTH[gtype], where, gtype)
+    coords = _check_positions(geom.get("coordinates"), _DEPTH[gtype], where, gtype)
     if gtype in ("Polygon", "MultiPolygon"):
         _check_rings(coords, gtype, where)
     parts = coords if gtype.startswith("Multi") else [coords]

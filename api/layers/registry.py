@@ -67,7 +67,10 @@ class Layer:
     def points_m(self, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
         """Query points in this layer's metric frame (vectorised; x east, y north)."""
         kx, ky = self.frame.metres_per_deg
-        return shapely.points((lons - self.frame.lon0_deg) * kx, (lats - self.frame.lat0_deg) * ky)
+        # arrays in, an array out: the stub's ArrayLike overload also allows scalars, hence Point | array
+        return shapely.points(  # type: ignore[return-value]
+            (lons - self.frame.lon0_deg) * kx, (lats - self.frame.lat0_deg) * ky
+        )
 
     def containing_many(self, lats: np.ndarray, lons: np.ndarray) -> list[list[int]]:
         """Per query point, the indices (ascending) of the area features covering it."""

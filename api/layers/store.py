@@ -47,7 +47,7 @@ class Revision:
 
 def current_revision(session: Session) -> Revision:
     rev, count = session.exec(select(func.coalesce(func.max(CityLayer.revision), 0), func.count())).one()
-    policy_id = session.exec(select(func.coalesce(func.max(PriorityPolicy.id), 0))).one()
+    policy_id = session.exec(select(func.max(PriorityPolicy.id))).one() or 0  # no policy row yet: 0
     return Revision(int(rev), int(count), int(policy_id))
 
 

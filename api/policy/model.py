@@ -49,15 +49,20 @@ class EnrichmentConfig:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Unknown keys and non-finite numbers (YAML's .nan, .inf) are refused: a NaN score never sorts."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+MAX_DUE_DAYS = 3650  # ten years: past that the due time is no SLA, and far enough out it overflows a date
 
 
 class Due(_Strict):
     """Exactly one of hours, days (calendar) or working_days (Mon-Fri)."""
 
-    hours: float | None = Field(default=None, gt=0)
-    days: float | None = Field(default=None, gt=0)
-    working_days: int | None = Field(default=None, gt=0)
+    hours: float | None = Field(default=None, gt=0, le=MAX_DUE_DAYS * 24)
+    days: float | None = Field(default=None, gt=0, le=MAX_DUE_DAYS)
+    working_days: int | None = Field(default=None, gt=0, le=MAX_DUE_DAYS)
 
     @model_validator(mode="after")
     def _one(self) -> Due:

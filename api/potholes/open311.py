@@ -30,7 +30,7 @@ __all__ = [
 ]
 
 PREFIX = "/open311/v2"
-TAGS: list[str] = ["Open311 GeoReport v2"]
+TAGS: tuple[str, ...] = ("Open311 GeoReport v2",)
 SERVICE_CODE = "POTHOLE"
 SERVICE: dict[str, Any] = {
     "service_code": SERVICE_CODE,

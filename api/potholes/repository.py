@@ -34,21 +34,22 @@ def nearby_potholes(session: Session, point: LatLon, radius_m: float, cell_m: fl
     return session.exec(query).all()
 
 
+# The pothole columns the ingest hot path reads from `nearby_rows`, by name.
 NEARBY_COLUMNS = (
-    Pothole.id,
-    Pothole.lat,
-    Pothole.lon,
-    Pothole.status,
-    Pothole.uncertainty_m,
-    Pothole.weight_sum,
-    Pothole.min_uncertainty_m,
-    Pothole.width_m,
-    Pothole.length_m,
-    Pothole.pass_count,
-    Pothole.sighting_count,
-    Pothole.max_confidence,
-    Pothole.first_seen,
-    Pothole.last_seen,
+    "id",
+    "lat",
+    "lon",
+    "status",
+    "uncertainty_m",
+    "weight_sum",
+    "min_uncertainty_m",
+    "width_m",
+    "length_m",
+    "pass_count",
+    "sighting_count",
+    "max_confidence",
+    "first_seen",
+    "last_seen",
 )
 
 
@@ -65,7 +66,7 @@ _POTHOLES = Pothole.__table__  # type: ignore[attr-defined]
 _SIGHTINGS = Sighting.__table__  # type: ignore[attr-defined]
 _INSERT_POTHOLE = insert(_POTHOLES).returning(_POTHOLES.c.id)
 _INSERT_SIGHTING = insert(_SIGHTINGS).returning(_SIGHTINGS.c.id)
-_NEARBY = select(*(_POTHOLES.c[column.key] for column in NEARBY_COLUMNS)).where(
+_NEARBY = select(*(_POTHOLES.c[name] for name in NEARBY_COLUMNS)).where(
     _POTHOLES.c.cell_y.between(bindparam("y0"), bindparam("y1")),
     _POTHOLES.c.cell_x.between(bindparam("x0"), bindparam("x1")),
     _POTHOLES.c.verified_at.is_(None),
@@ -309,7 +310,7 @@ def pass_seen(session: Session, pothole_id: int, pass_key: str) -> bool:
 
 def pass_sightings(session: Session, pothole_id: int, pass_key: str) -> list[Observation]:
     """This pass's earlier sightings of the pothole (index `ix_sighting_pothole_pass`)."""
-    query = select(
+    query = select(  # type: ignore[call-overload]  # sqlmodel types select() up to 4 columns
         Sighting.lat, Sighting.lon, Sighting.uncertainty_m, Sighting.width_m, Sighting.length_m
     ).where(Sighting.pothole_id == pothole_id, Sighting.pass_key == pass_key)
     return [Observation(*row) for row in session.exec(query).all()]
@@ -320,7 +321,7 @@ def pass_neighbours(
 ) -> list[PassSighting]:
     """The pass's sightings (within +-window_s of captured_at, or all), with their records' estimates."""
     query = (
-        select(
+        select(  # type: ignore[call-overload]  # sqlmodel types select() up to 4 columns
             Sighting.pothole_id,
             Sighting.lat,
             Sighting.lon,
@@ -366,7 +367,11 @@ def records_around(
         col(Pothole.cell_x).between(min(r[2] for r in ranges), max(r[3] for r in ranges)),
         col(Pothole.verified_at).is_(None),
     )
-    return [NearbyPothole(int(r[0]), LatLon(r[1], r[2]), r[3]) for r in session.exec(query).all()]
+    found = []
+    for pothole_id, lat, lon, uncertainty_m in session.exec(query).all():
+        assert pothole_id is not None  # a primary key read back
+        found.append(NearbyPothole(pothole_id, LatLon(lat, lon), uncertainty_m))
+    return found
 
 
 def sightings_of(session: Session, pothole_id: int, limit: int = 200) -> Sequence[Sighting]:
@@ -387,8 +392,8 @@ def seen_between(
         select(Sighting.id)
         .where(
             Sighting.pothole_id == pothole_id,
-            (Sighting.pass_key == pass_key)
-            | ((Sighting.vehicle_id == vehicle_id) & col(Sighting.captured_at).between(start, end)),
+            (col(Sighting.pass_key) == pass_key)
+            | ((col(Sighting.vehicle_id) == vehicle_id) & col(Sighting.captured_at).between(start, end)),
         )
         .limit(1)
     )

@@ -17,6 +17,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from api.layers.registry import Layer, feature_geojson
+from api.params import parse_count, parse_row_id
 from api.potholes.tables import Pothole, PotholeStatus
 from api.publish.access import PublicReader
 from api.publish.features import PotholeFilter, pothole_feature, query_potholes
@@ -99,7 +100,7 @@ def api_definition(request: Request, _: PublicReader) -> JSONResponse:
 
 def _pothole_extent(session: Session) -> dict[str, Any]:
     row = session.exec(
-        select(
+        select(  # type: ignore[call-overload]  # sqlmodel types select() up to 4 columns
             func.min(Pothole.lon),
             func.min(Pothole.lat),
             func.max(Pothole.lon),
@@ -187,12 +188,12 @@ def _paging(request: Request) -> tuple[int, int]:
             400, "InvalidParameterValue", f"unknown query parameter(s): {', '.join(sorted(unknown))}"
         )
     try:
-        limit = int(request.query_params.get("limit", DEFAULT_LIMIT))
-        offset = int(request.query_params.get("offset", 0))
-    except ValueError:
-        raise OgcError(400, "InvalidParameterValue", "limit/offset: must be integers") from None
-    if limit < 1 or offset < 0:
-        raise OgcError(400, "InvalidParameterValue", f"limit={limit} must be >= 1 and offset={offset} >= 0")
+        limit = parse_count(request.query_params.get("limit", str(DEFAULT_LIMIT)), "limit")
+        offset = parse_count(request.query_params.get("offset", "0"), "offset")
+    except ValueError as exc:
+        raise OgcError(400, "InvalidParameterValue", str(exc)) from None
+    if limit < 1:
+        raise OgcError(400, "InvalidParameterValue", f"limit={limit} must be >= 1")
     return min(limit, MAX_LIMIT), offset
 
 
@@ -283,7 +284,7 @@ def items(collection_id: str, request: Request, caller: PublicReader) -> JSONRes
 def item(collection_id: str, feature_id: str, request: Request, caller: PublicReader) -> JSONResponse:
     base = f"{_base(request)}/collections/{collection_id}"
     if collection_id == POTHOLES:
-        pothole_id = int(feature_id) if feature_id.isdigit() else -1
+        pothole_id = parse_row_id(feature_id) or -1
         with Session(services_of(request.app).engine) as session:
             rows, _n = query_potholes(
                 session, PotholeFilter(ids=(pothole_id,), include_rejected=False), limit=1, count=False

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 
 from api.auth.scope import sees_order, sees_work_orders
 from api.auth.service import Principal
+from api.params import DB_INT_MAX, parse_row_id
 from api.potholes.open311 import PREFIX, SERVICE, SERVICE_CODE, TAGS, Open311Error, check_jurisdiction
 from api.potholes.tables import ServiceRequest
 from api.publish.access import PublicReader
@@ -24,7 +25,7 @@ from api.publish.params import parse_datetime
 from api.publish.status import open311_status
 from api.services import services_of
 
-router = APIRouter(prefix=PREFIX, tags=TAGS)
+router = APIRouter(prefix=PREFIX, tags=[*TAGS])
 
 MAX_REQUESTS, DEFAULT_DAYS = 1000, 90
 
@@ -128,12 +129,12 @@ def list_requests(
     check_jurisdiction(request, jurisdiction_id)
     if service_code not in (None, "", SERVICE_CODE):
         return []
-    try:
-        ids = tuple(int(v) for v in service_request_id.split(",")) if service_request_id else ()
-    except ValueError:
+    wanted_ids = [parse_row_id(v.strip()) for v in (service_request_id or "").split(",") if v.strip()]
+    ids = tuple(i for i in wanted_ids if i is not None)
+    if len(ids) != len(wanted_ids) or len(ids) > MAX_REQUESTS:
         raise Open311Error(
-            400, f"service_request_id: {service_request_id!r} must be comma-separated ids"
-        ) from None
+            400, f"service_request_id: must be at most {MAX_REQUESTS} comma-separated ids 1 .. {DB_INT_MAX}"
+        )
     try:
         end = parse_datetime(end_date, param="end_date") if end_date else None
         start = parse_datetime(start_date, param="start_date") if start_date else None
@@ -160,12 +161,11 @@ def get_request(
     service_request_id: str, request: Request, caller: PublicReader, jurisdiction_id: str | None = None
 ) -> list[dict[str, Any]]:
     check_jurisdiction(request, jurisdiction_id)
-    if not service_request_id.isdigit():
-        raise Open311Error(404, f"service_request_id: {service_request_id!r} does not exist")
+    pothole_id = parse_row_id(service_request_id)
+    if pothole_id is None:
+        raise Open311Error(404, f"service_request_id: {service_request_id[:40]!r} does not exist")
     with Session(services_of(request.app).engine) as session:
-        rows, _n = query_potholes(
-            session, PotholeFilter(ids=(int(service_request_id),)), limit=1, count=False
-        )
+        rows, _n = query_potholes(session, PotholeFilter(ids=(pothole_id,)), limit=1, count=False)
         if not rows:
             raise Open311Error(404, f"service_request_id: {service_request_id!r} does not exist")
         return _records(request, session, rows, caller)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 
-__all__ = ["parse_bbox", "parse_datetime", "parse_interval"]
+__all__ = ["MAX_YEAR", "MIN_YEAR", "parse_bbox", "parse_datetime", "parse_interval"]
+
+MIN_YEAR, MAX_YEAR = 1970, 2200
 
 
 def parse_bbox(text: str, *, param: str = "bbox") -> tuple[float, float, float, float]:
@@ -27,14 +29,20 @@ def parse_bbox(text: str, *, param: str = "bbox") -> tuple[float, float, float, 
 
 
 def parse_datetime(text: str, *, param: str = "datetime") -> datetime:
-    """RFC 3339 date-time (or a plain date); naive values are taken as UTC."""
+    """RFC 3339 date-time (or a plain date) in years `MIN_YEAR`..`MAX_YEAR`; naive values are taken as UTC.
+
+    The years are bounded because arithmetic near year 1 or 9999 (a default window, a time zone) overflows,
+    and no pothole was seen outside them."""
     try:
         value = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
-    except ValueError:
+        if not MIN_YEAR <= value.year <= MAX_YEAR:
+            raise ValueError
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise ValueError(
-            f"{param}: {text!r} is not an RFC 3339 date-time (e.g. 2026-11-25T10:00:00Z)"
+            f"{param}: {text[:40]!r} is not an RFC 3339 date-time in years {MIN_YEAR}..{MAX_YEAR} "
+            "(e.g. 2026-11-25T10:00:00Z)"
         ) from None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def parse_interval(text: str, *, param: str = "datetime") -> tuple[datetime | None, datetime | None]:

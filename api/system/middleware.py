@@ -14,21 +14,32 @@ from api.system.metrics import get_metrics
 log = logging.getLogger("api.http")
 
 
-class _TooLarge(Exception):
-    pass
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 
 
 class BodySizeLimit:
-    """Refuse bodies above a per-path limit with 413: by Content-Length at once, and by counting a chunked
-    body while the route reads it. Paths without a limit here (other parts' uploads) pass untouched."""
+    """Refuse bodies above a cap with 413 naming it, before the route has parsed them.
 
-    def __init__(self, app: ASGIApp, limits: dict[str, int]) -> None:
+    `limits` caps exact paths (frames, sightings, passes); every other POST/PUT/PATCH meets
+    `default_limit` (layers, policies, work orders, cameras, Open311 reports). A declared Content-Length
+    over the cap is refused at once. A chunked body is counted while the route reads it: at the cap the
+    413 is sent, the route is told the client left (`http.disconnect`), and whatever it answers after
+    that is dropped, so the client sees the 413 and never the route's "error parsing the body".
+    """
+
+    def __init__(self, app: ASGIApp, limits: dict[str, int], default_limit: int | None = None) -> None:
         self.app = app
         self.limits = limits
+        self.default_limit = default_limit
+
+    def _limit_for(self, scope: Scope) -> int | None:
+        if scope["type"] != "http" or scope["method"] not in BODY_METHODS:
+            return None
+        return self.limits.get(scope.get("path", ""), self.default_limit)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        limit = self.limits.get(scope.get("path", "")) if scope["type"] == "http" else None
-        if limit is None or scope["method"] not in ("POST", "PUT", "PATCH"):
+        limit = self._limit_for(scope)
+        if limit is None:
             await self.app(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length")
@@ -36,29 +47,38 @@ class BodySizeLimit:
             await self._refuse(send, limit)
             return
         seen = 0
-        started = False
+        started = refused = False
 
         async def counting_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > limit:
-                raise _TooLarge
+                refused = True
+                if not started:
+                    await self._refuse(send, limit)
+                return {"type": "http.disconnect"}
             return message
 
-        async def tracking_send(message: Message) -> None:
+        async def guarded_send(message: Message) -> None:
             nonlocal started
+            if refused:
+                return  # the 413 went out; the route's own answer to the cut body is not sent
             started = started or message["type"] == "http.response.start"
             await send(message)
 
         try:
-            await self.app(scope, counting_receive, tracking_send)
-        except _TooLarge:
-            if not started:
-                await self._refuse(send, limit)
+            await self.app(scope, counting_receive, guarded_send)
+        except Exception:
+            if not refused:
+                raise
 
     async def _refuse(self, send: Send, limit: int) -> None:
-        body = json.dumps({"detail": f"body: larger than the {limit} byte upload limit"}).encode()
+        body = json.dumps(
+            {"detail": f"body: larger than the {limit} byte upload limit ({limit / 1048576:g} MiB)"}
+        ).encode()
         await send(
             {
                 "type": "http.response.start",
@@ -66,6 +86,7 @@ class BodySizeLimit:
                 "headers": [
                     (b"content-type", b"application/json"),
                     (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
                 ],
             }
         )

@@ -48,9 +48,9 @@ def recent_fixes(session: Session, vehicle_id: str, before: datetime, max_age_s:
             VehicleFix.t < before,
             VehicleFix.t >= before - timedelta(seconds=max_age_s),
         )
-        .order_by(VehicleFix.t.desc())
+        .order_by(col(VehicleFix.t).desc())
         .limit(50)
-    )  # type: ignore[attr-defined]
+    )
     return [GpsFix(f.t.timestamp(), f.lat, f.lon, f.accuracy_m) for f in session.exec(query)]
 
 

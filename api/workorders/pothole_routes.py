@@ -17,6 +17,7 @@ from api.auth.scope import sees_order
 from api.auth.service import Principal
 from api.db import SessionDep
 from api.errors import InvalidInputError, NotFoundError
+from api.params import Offset, RowId
 from api.potholes.repository import get_pothole_or_raise, list_potholes, sightings_of
 from api.potholes.schemas import (
     PotholeDetail,
@@ -49,7 +50,7 @@ def list_potholes_geojson(
     status: PotholeStatus | None = None,
     since: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Response:
     if since is not None and since.tzinfo is None:
         raise InvalidInputError(f"since: {since.isoformat()} needs a timezone (e.g. Z)")
@@ -78,7 +79,7 @@ def list_potholes_geojson(
 
 
 @router.get("/{pothole_id}", response_model=PotholeDetail)
-def get_pothole_detail(pothole_id: int, session: SessionDep, principal: Staff) -> PotholeDetail:
+def get_pothole_detail(pothole_id: RowId, session: SessionDep, principal: Staff) -> PotholeDetail:
     pothole = get_pothole_or_raise(session, pothole_id)
     order = current_order(session, pothole_id)
     sightings = sightings_of(session, pothole_id)
@@ -95,7 +96,7 @@ def get_pothole_detail(pothole_id: int, session: SessionDep, principal: Staff) -
     response_class=Response,
     responses={200: {"content": {"image/jpeg": {}}}, 404: {}},
 )
-def get_photo(pothole_id: int, sighting_id: int, session: SessionDep, principal: Staff) -> Response:
+def get_photo(pothole_id: RowId, sighting_id: RowId, session: SessionDep, principal: Staff) -> Response:
     sighting = session.get(Sighting, sighting_id)
     if sighting is None or sighting.pothole_id != pothole_id or sighting.crop_jpeg is None:
         raise NotFoundError(f"sighting_id={sighting_id}: no photo for pothole_id={pothole_id}")

@@ -8,9 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from api.workorders.tables import WorkOrder, WorkOrderEvent, WorkOrderStatus
-from common.images import MAX_CROP_BYTES, decode_base64
-from detector.errors import FrameDecodeError
-from detector.frames import decode_image
+from common.images import MAX_CROP_BYTES, MAX_IMAGE_PIXELS, decode_base64, inspect_image
 
 
 class WorkOrderPublic(BaseModel):
@@ -55,12 +53,14 @@ class WorkOrderPatch(BaseModel):
     @field_validator("photo_jpeg_b64")
     @classmethod
     def _photo_is_an_image(cls, value: str | None) -> str | None:
+        """Cheap checks only (base64, bytes, type, header): validation runs on the event loop, so the
+        pixels are decoded later, in the route's worker thread (`api.images.reencode`)."""
         if value is not None:
             decode_photo(value)
         return value
 
     def photo(self) -> tuple[bytes, str] | None:
-        """(image bytes, media type) of the validated photo, or None."""
+        """(image bytes, media type) of the validated photo as sent, or None."""
         return None if self.photo_jpeg_b64 is None else decode_photo(self.photo_jpeg_b64)
 
 
@@ -75,12 +75,10 @@ class EventPublic(BaseModel):
 
 
 def decode_photo(b64: str) -> tuple[bytes, str]:
-    """base64 -> (bytes, media type); ValueError (a 422 naming the field) unless it is a whole JPEG/PNG."""
+    """base64 -> (bytes, media type); ValueError (a 422 naming the field) unless it is a whole JPEG/PNG
+    whose header declares a size of at most `MAX_IMAGE_PIXELS` (POTHOLE_MAX_IMAGE_PIXELS may lower it)."""
     data, media_type = decode_base64(b64, "photo_jpeg_b64", max_bytes=MAX_CROP_BYTES)
-    try:
-        decode_image(data, name="photo_jpeg_b64")
-    except FrameDecodeError as exc:
-        raise ValueError(str(exc)) from None
+    inspect_image(data, "photo_jpeg_b64", max_pixels=MAX_IMAGE_PIXELS)
     return data, media_type
 
 

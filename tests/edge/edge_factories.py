@@ -41,6 +41,7 @@ def straight_fixes(
         for i in range(n)
     ]
 
+
 def approaching(frame: int, *, x_px: float = 600.0, start_y_px: float = 380.0) -> ReplayDetection:
     """A pothole box that moves down faster and grows as it nears (no overlap between frames)."""
     y = start_y_px + 4.0 * frame + 1.5 * frame**2
@@ -67,6 +68,7 @@ class ScriptedApi:
         self.stored: dict[str, int] = {}
         self.fail_next: list[int | Exception] = []
         self.reject: set[str] = set()
+        self.poison: set[str] = set()  # a sightings request holding one of these answers 500
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
@@ -77,6 +79,8 @@ class ScriptedApi:
             return httpx.Response(failure, json={"detail": "scripted failure"})
         if request.url.path == "/v1/sightings":
             body = json.loads(request.content)
+            if self.poison & {item["client_id"] for item in body["items"]}:
+                return httpx.Response(500, text="Internal Server Error")
             results = []
             for item in body["items"]:
                 cid = item["client_id"]

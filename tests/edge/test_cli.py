@@ -100,3 +100,23 @@ def test_simulate_writes_a_patrol(tmp_path: Path, capsys: pytest.CaptureFixture[
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert summary["potholes"] == 3 and summary["passes"] == 1
     assert (tmp_path / "ground_truth.geojson").is_file() and (tmp_path / "manifest.json").is_file()
+
+
+def test_status_lists_the_dead_letters_with_their_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from edge.outbox import Outbox
+
+    with Outbox(tmp_path / "q.db") as outbox:
+        client_id = outbox.put("sighting", "bus-1", {})
+        outbox.reject(client_id, "rejected: gps: 3.0 m ahead of lat 90.0 is past the pole")
+    assert pothole_cli.main(["edge", "status", "--queue", str(tmp_path / "q.db")]) == 0
+    status = json.loads(capsys.readouterr().out)
+    assert status["dead"] == 1 and status["pending"]["sighting"] == 0
+    assert status["dead_items"] == [
+        {
+            "client_id": client_id,
+            "kind": "sighting",
+            "reason": "rejected: gps: 3.0 m ahead of lat 90.0 is past the pole",
+        }
+    ]

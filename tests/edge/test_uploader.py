@@ -176,3 +176,56 @@ def test_a_rate_limited_frame_waits_without_a_retry(tmp_path: Path) -> None:
         now[0] += 2.5
         assert uploader.send_round().acked == 1
         assert "retries" not in outbox.counters()
+
+
+def test_a_500_batch_is_split_and_an_item_the_api_keeps_failing_on_is_dead_lettered(tmp_path: Path) -> None:
+    api = ScriptedApi()
+    with Outbox(tmp_path / "q.db", backoff_base_s=0.0) as outbox, api.client() as client:
+        ids = queue(outbox, 3)
+        api.poison.add(ids[1])
+        uploader = Uploader(outbox, client, poison_attempts=2)
+        first = uploader.send_round()
+        assert (first.acked, first.rejected, first.deferred) == (2, 0, 1)  # the others are not held back
+        assert outbox.pending()["sighting"] == 1 and outbox.dead_items() == []
+        queue(outbox, 1)  # a healthy sibling shows the API is up while the poison item fails again
+        second = uploader.send_round()
+        assert (second.acked, second.rejected) == (1, 1)
+        assert outbox.pending()["sighting"] == 0
+        (dead,) = outbox.dead_items()
+        assert dead[0] == ids[1] and "HTTP 500" in dead[2]
+
+
+def test_a_500_for_a_lone_item_is_retried_not_dead_lettered(tmp_path: Path) -> None:
+    """Alone, a 500 cannot tell a poison item from a broken server: it stays queued."""
+    api = ScriptedApi()
+    with Outbox(tmp_path / "q.db", backoff_base_s=0.0) as outbox, api.client() as client:
+        (only,) = queue(outbox, 1)
+        api.poison.add(only)
+        uploader = Uploader(outbox, client, poison_attempts=1)
+        for _ in range(3):
+            assert uploader.send_round().deferred == 1
+        assert outbox.pending()["sighting"] == 1 and outbox.dead_items() == []
+
+
+def test_503_still_retries_the_batch_whole(tmp_path: Path) -> None:
+    api = ScriptedApi()
+    api.fail_next = [503]
+    with Outbox(tmp_path / "q.db", backoff_base_s=0.0) as outbox, api.client() as client:
+        queue(outbox, 3)
+        assert Uploader(outbox, client).send_round().deferred == 3
+        assert len(api.requests) == 1
+
+
+def test_a_429_while_a_split_batch_goes_one_by_one_pauses_the_items_not_sent(tmp_path: Path) -> None:
+    api = ScriptedApi()
+    api.fail_next = [422, 429]  # the batch is refused, then the first item alone meets the rate limit
+    now = [0.0]
+    with Outbox(tmp_path / "q.db") as outbox, api.client() as client:
+        ids = queue(outbox, 3)
+        uploader = Uploader(outbox, client, clock=lambda: now[0])
+        assert uploader.send_round() == SendRound(deferred=3)
+        assert len(api.requests) == 2 and uploader.paused("sighting")
+        assert [item.attempts for item in outbox.due("sighting")] == [0, 0, 0] and not outbox.dead_items()
+        now[0] += DEFAULT_RETRY_AFTER_S + 0.5
+        assert uploader.send_round().acked == 3
+    assert sorted(api.stored) == sorted(ids)

@@ -6,7 +6,7 @@ Each role gets a fresh service with the same data (a confirmed pothole with a ph
 to crew-1 with a repair photo, a spare vehicle key for the key routes), and every row is asked once with a
 request the route accepts, so an allowed role gets its success code, not a 422: a 2xx/503/404 below means
 "let through", 401/403 "kept out". The crew's requests name its own order; reading another crew's is
-`tests/api/test_tenancy_reads.py`. Rate limits are off here (a scraper's bucket is 10 requests deep): a 429
+`tests/api/auth/test_read_scope.py`. Rate limits are off here (a scraper's bucket is 10 requests deep): a 429
 is `tests/security/keys/test_rate_limits.py`'s subject, not who may call what.
 """
 

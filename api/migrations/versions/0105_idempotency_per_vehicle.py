@@ -17,7 +17,7 @@ Create Date: 2026-12-10 10:00:00
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision: str = "0105_idempotency_per_vehicle"

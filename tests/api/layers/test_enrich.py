@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from layer_factories import DISTRICTS
 
 from api.layers.enrich import enrich
 from api.layers.geojson import parse_layer
 from api.layers.registry import LayerSet, build_layer
 from api.policy.model import EnrichmentConfig
-
-from .conftest import DISTRICTS
 
 
 def test_every_dong_representative_point_lands_in_its_dong(hwaseong_layers: LayerSet) -> None:

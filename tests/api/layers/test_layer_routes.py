@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
+from layer_factories import ADMIN, ingest, make_settings
 
 from api.main import create_app
 from api.services import services_of
-
-from .conftest import ADMIN, ingest, make_settings
 
 BAD_POINT = {
     "type": "FeatureCollection",

@@ -23,6 +23,7 @@ def test_real_frame_through_the_real_model(tmp_path: Path, shared_dir: Path) -> 
         load_model=True,
         bootstrap_admin_key=ADMIN_KEY,
         detector_threads=1,
+        max_past_s=20 * 365 * 86_400.0,  # the recorded drive is from 2018
     )
     frame = (shared_dir / "dashcam" / "comma2k19_ex1_preview_frame0.png").read_bytes()
     with TestClient(create_app(settings)) as client:

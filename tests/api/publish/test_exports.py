@@ -7,7 +7,7 @@ import io
 import json
 from typing import Any
 
-from .conftest import ADMIN, ingest
+from layer_factories import ADMIN, ingest
 
 
 def test_exports_filter_by_district_status_time_and_bbox(client: Any) -> None:

@@ -1,16 +1,13 @@
-"""Pure parts: de-duplication matching and merging, the route planner."""
+"""De-duplication, pure: matching, merging across passes, pass bias, folds, confirmation."""
 
 from __future__ import annotations
 
-import itertools
 import math
-import random
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from api.crews.route import plan_route, route_length_m
 from api.potholes.dedup import (
     Estimate,
     Fold,
@@ -25,7 +22,7 @@ from api.potholes.dedup import (
     pass_observation,
     plan_folds,
 )
-from common.geodesy import LatLon, offset_latlon, to_local_m
+from common.geodesy import LatLon, offset_latlon
 
 ORIGIN = LatLon(37.2, 126.83)
 
@@ -184,21 +181,3 @@ def test_bias_corrected_gate_joins_a_pass_with_a_large_shared_bias() -> None:
 @pytest.mark.parametrize(("passes", "conf", "expected"), [(1, 0.5, False), (2, 0.5, True), (1, 0.9, True)])
 def test_confirmation(passes: int, conf: float, expected: bool) -> None:
     assert is_confirmed(passes, conf, confirm_passes=2, confirm_confidence=0.85) is expected
-
-
-def test_route_is_optimal_on_small_random_instances() -> None:
-    rng = random.Random(3)
-    for _ in range(5):
-        stops = [
-            offset_latlon(ORIGIN, rng.uniform(-2000, 2000), rng.uniform(-2000, 2000), 0.0) for _ in range(7)
-        ]
-        order = plan_route(ORIGIN, stops)
-        assert sorted(order) == list(range(7))
-        xy = [to_local_m(ORIGIN, s) for s in stops]
-        best = min(route_length_m((0, 0), xy, p) for p in itertools.permutations(range(7)))
-        assert route_length_m((0, 0), xy, order) <= best * 1.1
-
-
-def test_route_empty_and_single() -> None:
-    assert plan_route(ORIGIN, []) == []
-    assert plan_route(ORIGIN, [ORIGIN]) == [0]

@@ -11,10 +11,9 @@ from typing import Any
 
 import pytest
 import uvicorn
+from layer_factories import ADMIN, ingest, make_settings
 
 from api.main import create_app
-
-from .conftest import ADMIN, ingest, make_settings
 
 CORE = "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core"
 
@@ -139,8 +138,7 @@ def test_owslib_reads_the_collections(live_url: str) -> None:
 
 def test_public_reads_can_be_turned_off(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from fastapi.testclient import TestClient
-
-    from .conftest import ADMIN
+    from layer_factories import ADMIN
 
     monkeypatch.setenv("POTHOLE_PUBLIC_READ", "false")
     with TestClient(create_app(make_settings(db_path))) as client:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.policy.model import DEFAULT_POLICY_PATH
+from layer_factories import ADMIN, ingest
 
-from .conftest import ADMIN, ingest
+from api.policy.model import DEFAULT_POLICY_PATH
 
 
 def test_policy_change_rescores_open_orders(client: Any) -> None:

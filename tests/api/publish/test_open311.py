@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .conftest import ADMIN, ADMIN_KEY, ingest
+from layer_factories import ADMIN, ADMIN_KEY, ingest
 
 SERVICE_FIELDS = {"service_code", "service_name", "description", "metadata", "type", "keywords", "group"}
 REQUEST_FIELDS = {

@@ -14,11 +14,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from layer_factories import ADMIN, ADMIN_KEY, ingest
 
 from api.config import Settings
 from api.main import create_app
-
-from .conftest import ADMIN, ADMIN_KEY, ingest
 
 pytestmark = pytest.mark.postgres
 
@@ -39,6 +38,7 @@ def pg_settings(url: str, layers_dir: Path | None) -> Settings:
         require_model=False,
         log_json=False,
         log_level="WARNING",
+        max_past_s=10 * 365 * 86_400.0,  # these tests ingest at fixed dates (late 2026), not "days ago"
     )
 
 

@@ -11,7 +11,7 @@ import pytest
 from alembic import command
 from sqlalchemy import MetaData, Table, create_engine, insert, select
 from sqlalchemy.pool import NullPool
-from test_migration_idempotency import POTHOLE, T0
+from test_idempotency_per_vehicle import POTHOLE, T0
 
 from api.migrate import alembic_config, upgrade_head
 
