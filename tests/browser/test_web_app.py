@@ -210,6 +210,7 @@ def test_manager_assigns_an_open_order(sign_in: Callable[[str], Any], server: Se
     panel = page.locator("#detail")
     panel.locator("#action-assign").click()
     picker = panel.locator("select#action-assignee")  # the roster's active crews, not free text
+    picker.locator("option[value='crew-2']").wait_for(state="attached")  # the roster arrives by fetch
     assert picker.locator("option[value='crew-2']").count() == 1
     picker.select_option("crew-2")
     panel.locator("#action-confirm").click()
