@@ -4,8 +4,9 @@ Run: .venv/bin/python bench/detector.py [--frames 40] [--rounds 5] [--threads N]
 
 Real-sized 1920x1080 frames (dnit-rs-es frames cropped to 16:9 and upscaled), ONE ONNX (the published
 weights/current.json model if it is dynamic or fixed-rectangular, else yolov8n.yaml with one class, the
-pothole head, exported at imgsz 640 dynamic into a cache), so both pipelines run the same 384x640
-rectangle. Both ORT sessions (ours, ultralytics') get the same SessionOptions (same intra-op threads).
+pothole head, exported at imgsz 640 dynamic into a cache), so both pipelines run the same rectangle
+(640x1024 for the fixed-rectangle model in service, 384x640 for the fallback). Both ORT sessions
+(ours, ultralytics') get the same SessionOptions (same intra-op threads).
 The three measurements are interleaved frame by frame so a busy machine slows them alike. Prints a
 table, then a last line of JSON: ours_ms, ultralytics_ms, model_only_ms (medians), speedup_vs_ultralytics
 (median of per-step ultralytics/ours ratios), overhead_share (median per-frame share of
@@ -214,10 +215,11 @@ def main(argv: list[str] | None = None) -> int:
 
     ours_ms, theirs_ms, model_ms = (statistics.median(v) for v in (ours, theirs, model_only))
     speed = reference.predictor.speed or {}
+    canvas = f"{geometry.canvas_hw[0]}x{geometry.canvas_hw[1]}"
     rows = [
         ("ours end-to-end (letterbox, ORT, decode+NMS)", ours),
         ("ultralytics YOLO(onnx).predict end-to-end", theirs),
-        ("ONNX Runtime model only (same 384x640 tensor)", model_only),
+        (f"ONNX Runtime model only (same {canvas} tensor)", model_only),
         ("ours, OpenCV single-threaded (ultralytics imported)", ours_cv1),
         ("  ours: letterbox + tensor", pre),
         ("  ours: decode + NMS + unletterbox", post),
