@@ -18,6 +18,7 @@ from api.auth.roster import create_crew, get_crew
 from api.auth.service import create_key
 from api.geo import DEFAULT_CAMERA
 from api.geo.geolocate import ground_offset_m
+from api.potholes.tables import Pothole, PotholeStatus
 from api.services import services_of
 from common.geodesy import LatLon, offset_latlon
 
@@ -138,3 +139,27 @@ def truncate_pg(url: str) -> None:
         for table in tables:
             conn.execute(text(f'DELETE FROM "{table}"'))
     engine.dispose()
+
+
+def stored_pothole(session: Session, seen_at: datetime, cell_yx: tuple[int, int] = (0, 0)) -> Pothole:
+    """A confirmed pothole row (two sightings, 0.4 x 0.3 m) written directly, for the service-level tests."""
+    pothole = Pothole(
+        lat=37.2,
+        lon=127.07,
+        cell_y=cell_yx[0],
+        cell_x=cell_yx[1],
+        status=PotholeStatus.CONFIRMED,
+        uncertainty_m=1.0,
+        min_uncertainty_m=1.0,
+        weight_sum=1.0,
+        width_m=0.4,
+        length_m=0.3,
+        sighting_count=2,
+        pass_count=2,
+        first_seen=seen_at,
+        last_seen=seen_at,
+        max_confidence=0.8,
+    )
+    session.add(pothole)
+    session.flush()
+    return pothole

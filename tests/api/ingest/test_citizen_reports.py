@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from backend_factories import stored_pothole
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
@@ -74,25 +75,7 @@ def test_reports_join_one_candidate_and_are_counted_in_a_column(engine: Engine) 
 def test_a_report_rescores_the_waiting_order_with_an_event(engine: Engine) -> None:
     cell = cell_of(LatLon(37.2, 127.07), RULE.grid_cell_m)
     with Session(engine, expire_on_commit=False) as session:
-        pothole = Pothole(
-            lat=37.2,
-            lon=127.07,
-            cell_y=cell.y,
-            cell_x=cell.x,
-            status=PotholeStatus.CONFIRMED,
-            uncertainty_m=1.0,
-            min_uncertainty_m=1.0,
-            weight_sum=1.0,
-            width_m=0.4,
-            length_m=0.3,
-            sighting_count=2,
-            pass_count=2,
-            first_seen=T0,
-            last_seen=T0,
-            max_confidence=0.8,
-        )
-        session.add(pothole)
-        session.flush()
+        pothole = stored_pothole(session, T0, (cell.y, cell.x))
         order = file_order(session, pothole, context={}, prioritiser=citizens_count, now=T0, actor="test")
         session.commit()
         assert order.category == "cat2"

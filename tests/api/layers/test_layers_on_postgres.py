@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from layer_factories import ADMIN, ADMIN_KEY, ingest
+from layer_factories import ADMIN, ADMIN_KEY, ingest, make_settings
 
 from api.config import Settings
 from api.main import create_app
@@ -29,17 +29,8 @@ def pg_url(private_postgres_database: Callable[[str], AbstractContextManager[str
 
 
 def pg_settings(url: str, layers_dir: Path | None) -> Settings:
-    return Settings(
-        database_url=url,
-        migrate_on_start="off",
-        layers_dir=layers_dir,
-        bootstrap_admin_key=ADMIN_KEY,
-        load_model=False,
-        require_model=False,
-        log_json=False,
-        log_level="WARNING",
-        max_past_s=10 * 365 * 86_400.0,  # these tests ingest at fixed dates (late 2026), not "days ago"
-    )
+    settings: Settings = make_settings(Path("unused.db"), layers_dir)
+    return settings.model_copy(update={"database_url": url, "migrate_on_start": "off"})
 
 
 def test_layers_enrichment_exports_open311_and_reload_on_postgres(

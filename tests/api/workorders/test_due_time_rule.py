@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from backend_factories import stored_pothole
 from sqlmodel import Session, SQLModel, col, select
 
 import api.tables  # noqa: F401  (every table on the metadata)
 from api.db import make_engine
 from api.policy.score import PotholeRecord, Prioritised
-from api.potholes.tables import Pothole, PotholeStatus
+from api.potholes.tables import Pothole
 from api.workorders.service import file_order, history, rescore, rescore_many
 from api.workorders.tables import WorkOrder, WorkOrderEvent
 
@@ -51,26 +52,7 @@ def session(tmp_path: Path) -> Iterator[Session]:
 
 
 def make_pothole(session: Session) -> Pothole:
-    pothole = Pothole(
-        lat=37.2,
-        lon=127.07,
-        cell_y=0,
-        cell_x=0,
-        status=PotholeStatus.CONFIRMED,
-        uncertainty_m=1.0,
-        min_uncertainty_m=1.0,
-        weight_sum=1.0,
-        width_m=0.4,
-        length_m=0.3,
-        sighting_count=2,
-        pass_count=2,
-        first_seen=T0,
-        last_seen=T0,
-        max_confidence=0.8,
-    )
-    session.add(pothole)
-    session.flush()
-    return pothole
+    return stored_pothole(session, T0)
 
 
 def _one(session: Session, order: WorkOrder, pothole: Pothole, policy: FixedPolicy, now: datetime) -> None:
