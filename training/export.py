@@ -239,7 +239,7 @@ def export_checkpoint(request: ExportRequest, log=print, progress=None) -> Expor
     if request.int8:
         # Optional and later: its failure removes only the INT8 file; the FP32 export passed its checks.
         try:
-            int8_path = _int8(onnx_path, data_yamls, model_id, log)
+            int8_path = _int8(onnx_path, data_yamls, val_images, model_id, log)
         except Exception as error:
             int8_path_for(onnx_path).unlink(missing_ok=True)
             reason = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
@@ -252,7 +252,7 @@ def int8_path_for(onnx_path: Path) -> Path:
     return onnx_path.with_name(f"{onnx_path.stem}-int8.onnx")
 
 
-def _int8(onnx_path: Path, data_yamls: list[Path], model_id: str, log) -> Path:
+def _int8(onnx_path: Path, data_yamls: list[Path], val_images: list[Path], model_id: str, log) -> Path:
     from training.parity import check_int8_agreement
     from training.quantize import quantize_int8
 
@@ -260,7 +260,6 @@ def _int8(onnx_path: Path, data_yamls: list[Path], model_id: str, log) -> Path:
     int8_path = quantize_int8(onnx_path, int8_path_for(onnx_path), sample_images(train_images, 64))
     write_metadata(int8_path, {MODEL_ID_KEY: f"{model_id}-int8"})
     log(f"int8: {int8_path} (static QDQ per-channel, {min(64, len(train_images))} calibration images)")
-    val_images = [img for p in data_yamls for img in split_images(read_data_yaml(p), "val")]
     agreement = check_int8_agreement(onnx_path, int8_path, sample_images(val_images, 2 * PARITY_IMAGES))
     log(str(agreement))
     if not agreement.ok:
